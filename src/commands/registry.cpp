@@ -1,0 +1,17 @@
+#include "commands/registry.hpp"
+
+namespace skiff::commands {
+
+cli::Table build_table() {
+    cli::Table t;
+    t.add_group({"container", "Manage containers"});
+    t.add_group({"image", "Manage images"});
+    t.add_group({"system", "Manage skiff"});
+    register_system(t);
+    register_oci(t);
+    register_images(t);
+    register_unshare(t);
+    return t;
+}
+
+}  // namespace skiff::commands

@@ -1,0 +1,16 @@
+// Every command file registers its commands here, once.
+#pragma once
+
+#include "cli/command.hpp"
+
+namespace skiff::commands {
+
+cli::Table build_table();
+
+// One per file in src/commands.
+void register_system(cli::Table& t);  // version, info, help, completion
+void register_oci(cli::Table& t);
+void register_images(cli::Table& t);
+void register_unshare(cli::Table& t);
+
+}  // namespace skiff::commands

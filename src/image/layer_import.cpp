@@ -1,0 +1,104 @@
+#include "image/layer_import.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace skiff::image {
+
+bool in_user_namespace() {
+    auto map = fs::read_file_if_exists("/proc/self/uid_map");
+    if (!map) return false;
+    auto fields = str::split(str::trim(*map), ' ');
+    std::vector<std::string> words;
+    for (auto& f : fields)
+        if (!f.empty()) words.push_back(f);
+    return !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
+}
+
+layers::ApplyOptions apply_options() {
+    layers::ApplyOptions o;
+    o.whiteouts = layers::WhiteoutMode::Overlay;
+    bool userns = in_user_namespace();
+    o.opaque_xattr = userns || geteuid() != 0 ? layers::kOpaqueXattrUserns : layers::kOpaqueXattrRoot;
+    // Without a mapped range (single-ID fallback, or not in the namespace at
+    // all) files cannot keep foreign owners: they become ours.
+    o.ignore_owners = geteuid() != 0;
+    o.ignore_xattr_errors = geteuid() != 0 || userns;
+    return o;
+}
+
+UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::string& expect_digest) {
+    UnpackedLayer u;
+    u.tree_tmp = store.make_temp_dir("layer");
+    u.blob_tmp = u.tree_tmp + ".blob";
+    try {
+        UniqueFd blob = fs::open_or_throw(u.blob_tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        // Peek the compression from the first bytes, then tee every byte the
+        // unpacker reads into the blob file (recompressed only when plain).
+        std::string head;
+        bool started = false;
+        layers::Compression comp = layers::Compression::None;
+        std::unique_ptr<layers::CompressWriter> zstd;
+        auto sink = layers::fd_writer(blob.get());
+        layers::ReadFn tee = [&](char* buf, size_t len) -> size_t {
+            size_t n = src(buf, len);
+            if (!started) {
+                started = true;
+                comp = layers::detect_compression(std::string_view(buf, n));
+                if (comp == layers::Compression::None)
+                    zstd = std::make_unique<layers::CompressWriter>(sink, layers::Compression::Zstd, 1);
+            }
+            if (n > 0) {
+                if (zstd) zstd->write(buf, n);
+                else sink(buf, n);
+            }
+            return n;
+        };
+        auto opts = apply_options();
+        opts.expect_digest = expect_digest;
+        auto res = layers::apply_tar(tee, u.tree_tmp, opts);
+        u.digests = res;
+        u.source_digest = res.digest;
+        if (zstd) {
+            auto zd = zstd->finish();
+            u.digests.digest = zd.digest;
+            u.digests.compressed_size = zd.compressed_size;
+            u.blob_media_type = "application/vnd.oci.image.layer.v1.tar+zstd";
+        } else {
+            u.blob_media_type = comp == layers::Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
+                                                                  : "application/vnd.oci.image.layer.v1.tar+zstd";
+        }
+        if (::fsync(blob.get()) < 0) throw_errno("fsync " + u.blob_tmp);
+    } catch (...) {
+        discard(u);
+        throw;
+    }
+    return u;
+}
+
+Store::NewLayer finish_layer(UnpackedLayer&& u, const std::string& parent_chain) {
+    Store::NewLayer n;
+    n.layer.id = chain_id(parent_chain, u.digests.diff_id);
+    n.layer.parent = parent_chain;
+    n.layer.diff_id = u.digests.diff_id;
+    n.layer.blob_digest = u.digests.digest;
+    n.layer.blob_media_type = u.blob_media_type;
+    n.layer.blob_size = static_cast<int64_t>(u.digests.compressed_size);
+    n.layer.size = static_cast<int64_t>(u.digests.size);
+    n.tree_tmp = std::move(u.tree_tmp);
+    n.blob_tmp = std::move(u.blob_tmp);
+    return n;
+}
+
+void discard(const UnpackedLayer& u) {
+    if (!u.tree_tmp.empty()) fs::remove_all(u.tree_tmp);
+    if (!u.blob_tmp.empty()) ::unlink(u.blob_tmp.c_str());
+}
+
+}  // namespace skiff::image

@@ -1,0 +1,61 @@
+// Applies a layer tar (plain, gzip or zstd) to a directory in one streaming
+// pass, turning OCI whiteouts into the storage driver's own form and
+// computing the layer's digest and diff ID on the way.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "layers/compress.hpp"
+
+namespace skiff::layers {
+
+enum class WhiteoutMode {
+    // Each layer in its own directory, stacked by overlayfs: a deleted file
+    // becomes a 0:0 character device, an opaque directory gets opaque_xattr.
+    Overlay,
+    // The directory already holds the lower layers' content (vfs, docker
+    // cp): deleted files are removed for real.
+    Apply,
+};
+
+inline constexpr const char* kOpaqueXattrRoot = "trusted.overlay.opaque";
+inline constexpr const char* kOpaqueXattrUserns = "user.overlay.opaque";
+
+struct ApplyOptions {
+    WhiteoutMode whiteouts = WhiteoutMode::Overlay;
+    // trusted.overlay.opaque as root in the initial user namespace,
+    // user.overlay.opaque inside a user namespace (overlay's `userxattr`).
+    std::string opaque_xattr = kOpaqueXattrRoot;
+    // Keep going when a file cannot be given the owner the tar names
+    // (unprivileged, or a uid outside the namespace's mapping).
+    bool ignore_owners = false;
+    // Keep going when an xattr may not be set (security.* without privilege).
+    bool ignore_xattr_errors = false;
+    // One syncfs() at the end so the layer survives a crash.
+    bool sync = true;
+    // When set, a mismatch throws (the caller must then discard the dir).
+    std::string expect_digest;
+    std::string expect_diff_id;
+    // Where warnings go; default: "WARNING: …" on stderr.
+    std::function<void(const std::string&)> warn;
+};
+
+struct ApplyResult : StreamDigests {
+    uint64_t entries = 0;          // tar members seen
+    uint64_t skipped_devices = 0;  // device nodes we were not allowed to make
+};
+
+// Applies the stream to the existing directory `dest`. On error the
+// directory holds a partial layer: use extract_layer() for a fresh one.
+ApplyResult apply_tar(const ReadFn& src, const std::string& dest, const ApplyOptions& opts = {});
+ApplyResult apply_tar(int fd, const std::string& dest, const ApplyOptions& opts = {});
+ApplyResult apply_tar_at(const ReadFn& src, int dest_dirfd, const ApplyOptions& opts = {});
+
+// Extracts into a temp dir next to `dest` and renames it into place, so a
+// failed or mismatched layer leaves nothing behind. When `dest` appears
+// meanwhile (a parallel pull of the same layer), the copy is dropped.
+ApplyResult extract_layer(const ReadFn& src, const std::string& dest, const ApplyOptions& opts = {});
+
+}  // namespace skiff::layers

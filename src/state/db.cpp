@@ -1,0 +1,149 @@
+#include "state/db.hpp"
+
+#include "util/error.hpp"
+
+namespace skiff::state {
+
+namespace {
+// Long enough for 50 concurrent `run -d`; short enough that a wedged writer is noticed.
+constexpr int kBusyTimeoutMs = 30000;
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
+    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+        db.fail("prepare");
+}
+
+Statement::Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::string_view value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::string>& value) {
+    return value ? bind(index, std::string_view(*value)) : bind_null(index);
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_CONSTRAINT) {
+        std::string msg = sqlite3_errmsg(db_->handle());
+        sqlite3_reset(stmt_);
+        throw Error("database constraint: " + msg);
+    }
+    db_->fail("step");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::text(int column) const {
+    auto p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+}
+
+std::optional<std::string> Statement::text_or_null(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+}
+
+int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+Database::Database(const std::string& path) : path_(path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw Error("open state database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    sqlite3_extended_result_codes(db_, 0);
+    // WAL lets readers (ps, images) run while a writer holds the lock;
+    // synchronous=NORMAL in WAL mode keeps the store consistent after a crash.
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    migrate();
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+void Database::fail(const std::string& what) const {
+    throw Error("state database " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+void Database::exec(std::string_view sql) {
+    std::string s(sql);
+    char* err = nullptr;
+    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw Error("state database " + path_ + ": " + msg);
+    }
+}
+
+int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
+int Database::schema_version() {
+    auto st = prepare("PRAGMA user_version");
+    st.step();
+    return static_cast<int>(st.integer(0));
+}
+
+void Database::migrate() {
+    const auto& all = migrations();
+    int target = static_cast<int>(all.size());
+    // Fast path for every command after the first: one read, no write lock.
+    if (schema_version() == target) return;
+    Transaction tx(*this);
+    int version = schema_version();  // re-read under the lock: another process may have migrated
+    if (version > target)
+        throw Error("state database " + path_ + " has schema version " + std::to_string(version) +
+                    ", newer than this skiff understands (" + std::to_string(target) + "); upgrade skiff");
+    for (int v = version; v < target; ++v) exec(all[static_cast<size_t>(v)]);
+    exec("PRAGMA user_version=" + std::to_string(target));
+    tx.commit();
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+    if (!done_) {
+        try {
+            db_.exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+}
+
+void Transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace skiff::state

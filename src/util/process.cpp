@@ -1,0 +1,108 @@
+#include "util/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+extern char** environ;
+
+namespace skiff {
+
+Child& Child::operator=(Child&& o) noexcept {
+    if (this != &o) {
+        this->~Child();
+        pid_ = o.pid_;
+        o.pid_ = -1;
+    }
+    return *this;
+}
+
+Child::~Child() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+int shell_status(int wstatus) {
+    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+    return 255;
+}
+
+int Child::wait() {
+    if (pid_ <= 0) throw Error("wait: no child");
+    int st = 0;
+    while (::waitpid(pid_, &st, 0) < 0) {
+        if (errno != EINTR) throw_errno("waitpid");
+    }
+    pid_ = -1;
+    return shell_status(st);
+}
+
+pid_t Child::release() {
+    pid_t p = pid_;
+    pid_ = -1;
+    return p;
+}
+
+ProcessResult run_capture(const std::vector<std::string>& argv) {
+    if (argv.empty()) throw Error("run: empty command");
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
+    if (::pipe2(err_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
+    posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid;
+    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw Error("exec " + argv[0] + ": " + std::strerror(rc), kExitNotFound);
+    Child child(pid);
+    out_w.reset();
+    err_w.reset();
+
+    ProcessResult res;
+    struct pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+    int open_count = 2;
+    char buf[8192];
+    while (open_count > 0) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll");
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                if (n < 0 && errno == EINTR) continue;
+                fds[i].fd = -1;
+                --open_count;
+                continue;
+            }
+            (i == 0 ? res.out : res.err).append(buf, static_cast<size_t>(n));
+        }
+    }
+    res.status = child.wait();
+    return res;
+}
+
+}  // namespace skiff

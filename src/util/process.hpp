@@ -1,0 +1,44 @@
+// Child processes as RAII values: a Child that goes out of scope unwaited is
+// killed and reaped, so no error path leaks a process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace skiff {
+
+class Child {
+public:
+    Child() = default;
+    explicit Child(pid_t pid) : pid_(pid) {}
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    Child(Child&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+    Child& operator=(Child&& o) noexcept;
+    ~Child();
+
+    pid_t pid() const { return pid_; }
+    // Waits and returns the exit status in shell form (128+N for a signal).
+    int wait();
+    // Forget the child: it is someone else's to reap.
+    pid_t release();
+
+private:
+    pid_t pid_ = -1;
+};
+
+struct ProcessResult {
+    int status = 0;  // shell form
+    std::string out;
+    std::string err;
+};
+
+// Runs argv (searched in $PATH) with stdin from /dev/null, capturing output.
+ProcessResult run_capture(const std::vector<std::string>& argv);
+
+// Shell-form status from a waitpid status.
+int shell_status(int wstatus);
+
+}  // namespace skiff

@@ -1,0 +1,65 @@
+# Shared by every bats file. Each test gets its own --root and --runroot, so
+# tests never see each other's containers or images.
+
+SKIFF=${SKIFF:-$BATS_TEST_DIRNAME/../../build/skiff}
+TEST_IMAGES=${SKIFF_TEST_IMAGES:-$BATS_TEST_DIRNAME/../../build/test-images}
+
+setup_store() {
+    STORE=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/store.XXXXXX")
+    export SKIFF_ROOT=$STORE/root SKIFF_RUNROOT=$STORE/run
+    mkdir -p "$SKIFF_ROOT" "$SKIFF_RUNROOT"
+    chmod 0700 "$SKIFF_RUNROOT"
+}
+
+setup() {
+    setup_store
+}
+
+# skiff with this test's private store.
+skiff() {
+    "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" "$@"
+}
+
+is_rootless() { [ "$(id -u)" != 0 ]; }
+
+# Asserts "$output" contains $1.
+assert_output_contains() {
+    if [[ "$output" != *"$1"* ]]; then
+        echo "expected output to contain: $1" >&2
+        echo "actual output: $output" >&2
+        return 1
+    fi
+}
+
+assert_status() {
+    if [ "$status" -ne "$1" ]; then
+        echo "expected status $1, got $status; output: $output" >&2
+        return 1
+    fi
+}
+
+# One line of stderr/stdout that starts with "Error: ".
+assert_one_line_error() {
+    if [ "${#lines[@]}" -ne 1 ] || [[ "${lines[0]}" != Error:* ]]; then
+        echo "expected a single 'Error: …' line, got: $output" >&2
+        return 1
+    fi
+}
+
+# Loads the busybox test image (localhost/busybox:latest) into this test's store.
+load_busybox() {
+    skiff load -q -i "$TEST_IMAGES/docker-archive.tar"
+}
+
+busybox_id() { cat "$TEST_IMAGES/image-id"; }
+
+# Rootless stores hold files owned by subordinate IDs: only the user
+# namespace can remove them.
+teardown() {
+    if [ -n "${STORE:-}" ] && [ -d "$STORE" ]; then
+        if is_rootless; then
+            "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" unshare rm -rf "$STORE" 2>/dev/null || true
+        fi
+        rm -rf "$STORE" 2>/dev/null || true
+    fi
+}

@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# load, save, import, images, inspect, tag, rmi, prune, history, exists.
+
+load helpers
+
+@test "load a docker-archive" {
+    run skiff load -i "$TEST_IMAGES/docker-archive.tar"
+    assert_status 0
+    [ "$output" = "Loaded image: localhost/busybox:latest" ]
+    run skiff images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+    [ "$output" = "localhost/busybox:latest $(busybox_id | cut -c1-12)" ]
+}
+
+@test "load from stdin, and the image ID equals the config digest" {
+    skiff load < "$TEST_IMAGES/docker-archive.tar"
+    run skiff image inspect --format '{{.Id}}' localhost/busybox
+    [ "$output" = "sha256:$(busybox_id)" ]
+}
+
+@test "load an OCI layout directory and an oci-archive" {
+    run skiff load -i "$TEST_IMAGES/oci"
+    assert_status 0
+    tar -C "$TEST_IMAGES/oci" -cf "$BATS_TEST_TMPDIR/oci.tar" .
+    run skiff load -i "$BATS_TEST_TMPDIR/oci.tar"
+    assert_status 0
+    run skiff images -q
+    [ "$output" = "$(busybox_id | cut -c1-12)" ]
+}
+
+@test "load of a gzip-compressed archive" {
+    gzip -c "$TEST_IMAGES/docker-archive.tar" > "$BATS_TEST_TMPDIR/a.tar.gz"
+    run skiff load -i "$BATS_TEST_TMPDIR/a.tar.gz"
+    assert_status 0
+    assert_output_contains "localhost/busybox:latest"
+}
+
+@test "load refuses garbage and a terminal, leaving nothing behind" {
+    head -c 10000 /dev/urandom > "$BATS_TEST_TMPDIR/junk.tar"
+    run skiff load -i "$BATS_TEST_TMPDIR/junk.tar"
+    assert_status 125
+    run skiff images -q
+    [ -z "$output" ]
+    [ -z "$(ls -A "$SKIFF_ROOT/layers" 2>/dev/null)" ]
+    run skiff load -i /nonexistent.tar
+    assert_status 125
+    assert_output_contains "/nonexistent.tar"
+}
+
+@test "load refuses an archive whose layer does not match the config" {
+    d=$BATS_TEST_TMPDIR/bad
+    mkdir -p "$d" && tar -C "$d" -xf "$TEST_IMAGES/docker-archive.tar"
+    layer=$(ls "$d"/*/layer.tar)
+    echo tampered > "$BATS_TEST_TMPDIR/x" && tar -C "$BATS_TEST_TMPDIR" -rf "$layer" x
+    tar -C "$d" -cf "$BATS_TEST_TMPDIR/bad.tar" .
+    run skiff load -i "$BATS_TEST_TMPDIR/bad.tar"
+    assert_status 125
+    assert_output_contains "diff ID"
+    run skiff images -q
+    [ -z "$output" ]
+}
+
+@test "images: columns, -q, --no-trunc, --digests, --format json, filters" {
+    load_busybox
+    run skiff images
+    assert_status 0
+    [[ "${lines[0]}" == REPOSITORY*TAG*"IMAGE ID"*CREATED*SIZE ]]
+    [[ "${lines[1]}" == localhost/busybox*latest* ]]
+    run skiff images --noheading
+    [ "${#lines[@]}" -eq 1 ]
+    run skiff images --no-trunc -q
+    [ "$output" = "sha256:$(busybox_id)" ]
+    run skiff images --digests
+    [[ "${lines[0]}" == *DIGEST* ]]
+    run skiff images --format json
+    echo "$output" | jq -e '.Repository == "localhost/busybox"'
+    skiff tag localhost/busybox localhost/other:2
+    run skiff images --filter reference=localhost/other -q
+    [ "$output" = "$(busybox_id | cut -c1-12)" ]
+    run skiff images --filter reference='*/busy*' --format '{{.Tag}}'
+    [ "$output" = "latest" ]
+    run skiff images --filter dangling=true -q
+    [ -z "$output" ]
+    run skiff images --filter bogus=1
+    assert_status 125
+    assert_output_contains "invalid filter 'bogus'"
+    run skiff images localhost/other --format '{{.Repository}}'
+    [ "$output" = "localhost/other" ]
+}
+
+@test "image inspect shows Docker's keys" {
+    load_busybox
+    run skiff image inspect localhost/busybox
+    assert_status 0
+    echo "$output" | jq -e '.[0].Id == "sha256:'"$(busybox_id)"'"'
+    echo "$output" | jq -e '.[0].RepoTags == ["localhost/busybox:latest"]'
+    echo "$output" | jq -e '.[0].RootFS.Layers | length == 1'
+    echo "$output" | jq -e '.[0].Config.Cmd == ["sh"]'
+    echo "$output" | jq -e '.[0].Os == "linux" and (.[0].Size > 0)'
+    run skiff image inspect --format '{{.Config.Cmd}} {{.Architecture}}' busybox
+    [ "$output" = "[sh] amd64" ]
+    run skiff image inspect nosuch
+    assert_status 125
+    assert_output_contains "no such image: nosuch"
+}
+
+@test "short names find localhost images; IDs and prefixes resolve" {
+    load_busybox
+    id=$(busybox_id)
+    run skiff image inspect --format '{{.Id}}' busybox
+    [ "$output" = "sha256:$id" ]
+    run skiff image inspect --format '{{.Id}}' "${id:0:5}"
+    [ "$output" = "sha256:$id" ]
+    run skiff image inspect --format '{{.Id}}' "sha256:$id"
+    [ "$output" = "sha256:$id" ]
+}
+
+@test "tag and rmi: untag a name, then delete" {
+    load_busybox
+    skiff tag busybox example.com/team/bb:v1 localhost/bb2
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output_contains "example.com/team/bb:v1"
+    assert_output_contains "localhost/bb2:latest"
+    run skiff rmi example.com/team/bb:v1
+    assert_status 0
+    [ "$output" = "Untagged: example.com/team/bb:v1" ]
+    run skiff rmi "$(busybox_id)"
+    assert_status 125
+    assert_output_contains "referenced in multiple repositories"
+    run skiff rmi -f "$(busybox_id)"
+    assert_status 0
+    assert_output_contains "Untagged: localhost/busybox:latest"
+    assert_output_contains "Deleted: sha256:$(busybox_id)"
+    run skiff images -q
+    [ -z "$output" ]
+    [ -z "$(ls -A "$SKIFF_ROOT/layers")" ]
+}
+
+@test "rmi of a missing image exits 1; several at once" {
+    load_busybox
+    skiff tag busybox localhost/a localhost/b
+    run skiff rmi localhost/a localhost/b
+    assert_status 0
+    run skiff rmi nosuch
+    assert_status 1
+    assert_output_contains "nosuch"
+}
+
+@test "tag refuses bad names" {
+    load_busybox
+    run skiff tag busybox 'Bad/Name'
+    assert_status 125
+    assert_output_contains "invalid reference format"
+    run skiff tag nosuch x
+    assert_status 125
+}
+
+@test "image exists" {
+    run skiff image exists localhost/busybox
+    assert_status 1
+    load_busybox
+    run skiff image exists localhost/busybox
+    assert_status 0
+}
+
+@test "history lists the layers" {
+    load_busybox
+    run skiff history busybox
+    assert_status 0
+    [[ "${lines[0]}" == IMAGE*CREATED*"CREATED BY"*SIZE*COMMENT ]]
+    assert_output_contains "mkimage.sh: busybox-static"
+    run skiff history -q busybox
+    [ "$output" = "$(busybox_id | cut -c1-12)" ]
+    run skiff history --no-trunc --format '{{.ID}}' busybox
+    [ "$output" = "sha256:$(busybox_id)" ]
+    run skiff history -H=false --format '{{.Size}}' busybox
+    [[ "$output" =~ ^[0-9]+$ ]]
+}
+
+@test "import a root filesystem tarball with --change and --message" {
+    run skiff import --change 'CMD ["/bin/sh"]' --change 'ENV FOO=bar' -m "first" "$TEST_IMAGES/layer.tar" localhost/imported:1
+    assert_status 0
+    [[ "$output" == sha256:* ]]
+    run skiff image inspect --format '{{.Config.Cmd}} {{.Config.Env}} {{.Comment}}' localhost/imported:1
+    [ "$output" = "[/bin/sh] [FOO=bar] first" ]
+    run skiff history --format '{{.Comment}}' localhost/imported:1
+    [ "$output" = "first" ]
+    cat "$TEST_IMAGES/layer.tar" | skiff import - localhost/fromstdin
+    run skiff image exists localhost/fromstdin
+    assert_status 0
+    run skiff import --change 'RUN x' "$TEST_IMAGES/layer.tar"
+    assert_status 125
+    assert_output_contains "must be one of"
+}
+
+@test "save and load round trip: docker-archive, oci-archive, oci-dir" {
+    load_busybox
+    skiff save -o "$BATS_TEST_TMPDIR/d.tar" busybox
+    skiff save --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" busybox
+    skiff save --format oci-dir -o "$BATS_TEST_TMPDIR/odir" busybox
+    skiff save busybox > "$BATS_TEST_TMPDIR/stdout.tar"
+    tar -tf "$BATS_TEST_TMPDIR/d.tar" | grep -q manifest.json
+    tar -tf "$BATS_TEST_TMPDIR/o.tar" | grep -q index.json
+    for src in "$BATS_TEST_TMPDIR/d.tar" "$BATS_TEST_TMPDIR/o.tar" "$BATS_TEST_TMPDIR/odir" "$BATS_TEST_TMPDIR/stdout.tar"; do
+        setup_store
+        run skiff load -i "$src"
+        assert_status 0
+        run skiff image inspect --format '{{.Id}}' localhost/busybox
+        [ "$output" = "sha256:$(busybox_id)" ]
+    done
+}
+
+@test "save several images into one archive" {
+    load_busybox
+    skiff import "$TEST_IMAGES/layer.tar" localhost/second
+    skiff save -o "$BATS_TEST_TMPDIR/two.tar" busybox localhost/second
+    setup_store
+    run skiff load -i "$BATS_TEST_TMPDIR/two.tar"
+    assert_output_contains "localhost/busybox:latest"
+    assert_output_contains "localhost/second:latest"
+}
+
+@test "save refuses a terminal and unknown formats" {
+    load_busybox
+    run skiff save --format tgz -o x.tar busybox
+    assert_status 125
+    assert_output_contains "unsupported format"
+    run skiff save -o "$BATS_TEST_TMPDIR/x.tar" nosuch
+    assert_status 125
+    [ ! -e "$BATS_TEST_TMPDIR/x.tar" ]
+}
+
+@test "image prune removes dangling images; -a removes unused ones" {
+    load_busybox
+    skiff import "$TEST_IMAGES/layer.tar" localhost/tmp
+    skiff tag localhost/busybox localhost/busybox:keep
+    skiff rmi localhost/tmp  # deletes it outright
+    skiff import "$TEST_IMAGES/layer.tar" localhost/dangling
+    skiff import --change 'ENV X=1' "$TEST_IMAGES/layer.tar" localhost/dangling  # the first becomes <none>
+    run skiff images --filter dangling=true -q
+    [ "${#lines[@]}" -eq 1 ]
+    run skiff image prune -f
+    assert_status 0
+    assert_output_contains "deleted: sha256:"
+    run skiff images --filter dangling=true -q
+    [ -z "$output" ]
+    run skiff image prune -a -f
+    assert_status 0
+    run skiff images -q
+    [ -z "$output" ]
+}
+
+@test "image ls and image list are aliases of images" {
+    load_busybox
+    run skiff image ls -q
+    [ "$output" = "$(busybox_id | cut -c1-12)" ]
+    run skiff image list -q
+    [ "$output" = "$(busybox_id | cut -c1-12)" ]
+}
+
+@test "concurrent loads, tags and rmis keep the store consistent" {
+    for i in $(seq 1 8); do
+        skiff load -q -i "$TEST_IMAGES/docker-archive.tar" &
+    done
+    wait
+    for i in $(seq 1 20); do skiff tag busybox "localhost/t$i" & done
+    wait
+    run skiff images --format '{{.Repository}}'
+    [ "${#lines[@]}" -eq 21 ]
+    for i in $(seq 1 20); do skiff rmi "localhost/t$i" >/dev/null & done
+    wait
+    run skiff images --format '{{.Repository}}'
+    [ "$output" = "localhost/busybox" ]
+    [ "$(ls "$SKIFF_ROOT/layers" | wc -l)" -eq 1 ]
+}
+
+@test "a load killed midway leaves no visible image and its debris is cleaned" {
+    big=$BATS_TEST_TMPDIR/big.tar
+    d=$BATS_TEST_TMPDIR/bigimg
+    mkdir -p "$d/rootfs"
+    head -c 200000000 /dev/zero > "$d/rootfs/blob"
+    tar -C "$d/rootfs" -cf "$d/layer.tar" .
+    ( skiff import "$d/layer.tar" localhost/big & pid=$!; sleep 0.3; kill -9 $pid; wait $pid ) || true
+    run skiff images -q
+    [ -z "$output" ]
+    load_busybox
+    skiff image prune -f >/dev/null
+    [ -z "$(ls -A "$SKIFF_ROOT/tmp" 2>/dev/null)" ]
+}
+
+@test "unshare: root in the user namespace, subordinate IDs mapped" {
+    run skiff unshare id -u
+    assert_status 0
+    [ "$output" = 0 ]
+    if is_rootless && grep -q "^$(id -un):" /etc/subuid; then
+        run skiff unshare cat /proc/self/uid_map
+        [ "${#lines[@]}" -eq 2 ]
+    fi
+    run skiff unshare sh -c 'echo $SKIFF_ROOT'
+    [ "$output" = "$SKIFF_ROOT" ]
+    run -127 skiff unshare /nonexistent/cmd
+    assert_status 127
+}
+
+@test "rootless: image files keep their owners in the user namespace" {
+    is_rootless || skip "rootless only"
+    load_busybox
+    # www (33) owns nothing in the test image; make an image where it does.
+    d=$BATS_TEST_TMPDIR/own
+    mkdir -p "$d"
+    tar --owner=33 --group=33 --numeric-owner -C "$TEST_IMAGES/rootfs" -cf "$d/l.tar" ./etc/motd
+    skiff import "$d/l.tar" localhost/owned
+    layer=$(skiff image inspect --format '{{.GraphDriver.Data.LowerDir}}' localhost/owned)
+    run skiff unshare stat -c %u "$layer/etc/motd"
+    [ "$output" = 33 ]
+}
