@@ -11,6 +11,7 @@ cli::Table build_table() {
     register_oci(t);
     register_images(t);
     register_unshare(t);
+    register_registry(t);
     return t;
 }
 

@@ -12,5 +12,6 @@ void register_system(cli::Table& t);  // version, info, help, completion
 void register_oci(cli::Table& t);
 void register_images(cli::Table& t);
 void register_unshare(cli::Table& t);
+void register_registry(cli::Table& t);  // registry_cmds.cpp
 
 }  // namespace skiff::commands

@@ -71,7 +71,8 @@ void apply_mapping(pid_t pid) {
 
 }  // namespace
 
-int reexec_in_userns(const std::vector<std::string>& argv) {
+pid_t fork_into_userns(const std::function<int()>& body, bool die_with_parent) {
+    bool rootless = geteuid() != 0;
     int to_child[2], to_parent[2];
     if (::pipe2(to_child, O_CLOEXEC) < 0 || ::pipe2(to_parent, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd child_r(to_child[0]), parent_w(to_child[1]), parent_r(to_parent[0]), child_w(to_parent[1]);
@@ -80,45 +81,68 @@ int reexec_in_userns(const std::vector<std::string>& argv) {
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent_pid) _exit(kExitEngine);
+        if (die_with_parent) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent_pid) _exit(kExitEngine);
+        }
         char ok = 1;
-        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+        if (::unshare(rootless ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) < 0) {
             ok = 0;
-            std::fprintf(stderr, "Error: cannot create a user namespace: %s\n", std::strerror(errno));
+            std::fprintf(stderr, "Error: cannot create a %s namespace: %s\n", rootless ? "user" : "mount",
+                         std::strerror(errno));
         }
         if (::write(child_w.get(), &ok, 1) != 1 || !ok) _exit(kExitEngine);
         char go = 0;
         if (::read(child_r.get(), &go, 1) != 1 || go != 1) _exit(kExitEngine);
-        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
+        if (rootless && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)) {
             std::fprintf(stderr, "Error: cannot become root in the user namespace: %s\n", std::strerror(errno));
             _exit(kExitEngine);
         }
-        ::setenv(kInUsernsEnv, "1", 1);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execve("/proc/self/exe", args.data(), environ);
-        std::fprintf(stderr, "Error: re-exec of skiff in the user namespace: %s\n", std::strerror(errno));
-        _exit(kExitEngine);
+        child_r.reset();
+        child_w.reset();
+        int rc = kExitEngine;
+        try {
+            rc = body();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "Error: %s\n", e.what());
+        }
+        std::fflush(nullptr);
+        _exit(rc);
     }
     Child child(pid);
     child_r.reset();
     child_w.reset();
     char ok = 0;
-    if (::read(parent_r.get(), &ok, 1) != 1 || !ok) return child.wait();
+    if (::read(parent_r.get(), &ok, 1) != 1 || !ok) {
+        int rc = child.wait();
+        throw Error("cannot set up the container's namespaces (exit " + std::to_string(rc) + ")");
+    }
     char go = 1;
     try {
-        apply_mapping(pid);
+        if (rootless) apply_mapping(pid);
     } catch (...) {
         go = 0;
         (void)!::write(parent_w.get(), &go, 1);
         throw;
     }
-    if (::write(parent_w.get(), &go, 1) != 1) throw_errno("sync with user namespace child");
-    parent_w.reset();
+    if (::write(parent_w.get(), &go, 1) != 1) throw_errno("sync with namespace child");
+    return child.release();
+}
+
+int reexec_in_userns(const std::vector<std::string>& argv) {
+    pid_t pid = fork_into_userns(
+        [&]() -> int {
+            ::setenv(kInUsernsEnv, "1", 1);
+            std::vector<char*> args;
+            for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execve("/proc/self/exe", args.data(), environ);
+            std::fprintf(stderr, "Error: re-exec of skiff in the user namespace: %s\n", std::strerror(errno));
+            return kExitEngine;
+        },
+        true);
     // Signals meant for skiff reach the child too (Ctrl-C in a load).
-    return child.wait();
+    return Child(pid).wait();
 }
 
 }  // namespace skiff::engine

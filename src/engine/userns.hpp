@@ -1,6 +1,9 @@
 // Re-executing skiff inside the rootless user namespace.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,13 @@ namespace skiff::engine {
 // Without a range: a single-ID mapping and a warning. Returns the child's
 // exit status. The child dies with the caller (PR_SET_PDEATHSIG).
 int reexec_in_userns(const std::vector<std::string>& argv);
+
+// Forks a child that runs `body` (and then _exit()s with its result) as
+// root of a new user namespace (rootless) with a new mount namespace, or, as
+// real root, only in a new mount namespace. The caller gets the child's pid
+// once the mapping is in place. `die_with_parent` ties the child's life to
+// the caller's.
+pid_t fork_into_userns(const std::function<int()>& body, bool die_with_parent);
 
 // The environment marker the re-executed child sees.
 inline constexpr const char* kInUsernsEnv = "_SKIFF_IN_USERNS";

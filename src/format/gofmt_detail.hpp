@@ -1,6 +1,7 @@
 // Pieces of Go's fmt shared by the %v printer and printf.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -1,11 +1,12 @@
 // Go's fmt.Sprintf: verbs, flags, width, precision and argument indexes,
 // including the "%!verb(type=value)" forms Go prints for mistakes.
+#include "format/gofmt.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
 
-#include "format/gofmt.hpp"
 #include "format/gofmt_detail.hpp"
 #include "format/gonum.hpp"
 #include "format/utf8.hpp"

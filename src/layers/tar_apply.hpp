@@ -49,6 +49,9 @@ struct ApplyResult : StreamDigests {
 
 // Applies the stream to the existing directory `dest`. On error the
 // directory holds a partial layer: use extract_layer() for a fresh one.
+// `src` is called from a worker thread (reading, inflating and hashing run
+// beside the file writes), one call at a time, until the stream ends or
+// the apply fails; it is never called after these functions return.
 ApplyResult apply_tar(const ReadFn& src, const std::string& dest, const ApplyOptions& opts = {});
 ApplyResult apply_tar(int fd, const std::string& dest, const ApplyOptions& opts = {});
 ApplyResult apply_tar_at(const ReadFn& src, int dest_dirfd, const ApplyOptions& opts = {});

@@ -420,6 +420,7 @@ TEST_CASE("apply: Apply-mode whiteouts delete lower content", "[layers]") {
                      .file("cache/sub/new2", "n2")
                      .file("cache/.wh..wh..opq", "")  // after this layer's own files
                      .file(".wh.never-existed", "")
+                     .hardlink("etc/keep2", "etc/keep")  // a link to a lower layer's file
                      .finish();
     apply_tar(string_reader(upper), d.path(), quiet(WhiteoutMode::Apply));
     CHECK_FALSE(exists(d / "etc/motd"));
@@ -431,6 +432,7 @@ TEST_CASE("apply: Apply-mode whiteouts delete lower content", "[layers]") {
     CHECK(slurp(d / "cache/sub/new2") == "n2");
     CHECK_FALSE(exists(d / "never-existed"));
     CHECK_FALSE(exists(d / ".wh.never-existed"));
+    CHECK(lstat_of(d / "etc/keep2").st_ino == lstat_of(d / "etc/keep").st_ino);
 }
 
 // --- hostile archives ----------------------------------------------------------
@@ -500,4 +502,19 @@ TEST_CASE("apply: a hard link to a symlink links the symlink itself", "[layers]"
     auto tar = TarBuilder().symlink("s", "/etc/passwd").hardlink("h", "s").finish();
     apply_tar(string_reader(tar), box / "root", quiet());
     CHECK(S_ISLNK(lstat_of(box / "root/h").st_mode));
+}
+
+TEST_CASE("apply: an early refusal stops the reader thread at once", "[layers]") {
+    TempDir d;
+    auto tar = TarBuilder().file("../escape", "x").file("big", std::string(64 << 20, 'b')).finish();
+    size_t served = 0;
+    auto inner = string_reader(std::move(tar), 1 << 16);
+    ReadFn counting = [&](char* buf, size_t len) {
+        size_t n = inner(buf, len);
+        served += n;
+        return n;
+    };
+    CHECK_THROWS_WITH(apply_tar(counting, d.path(), quiet()), Catch::Contains("escapes the root"));
+    // The worker read ahead a few blocks at most, not the whole stream.
+    CHECK(served < (16u << 20));
 }
