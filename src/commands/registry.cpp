@@ -12,6 +12,8 @@ cli::Table build_table() {
     register_images(t);
     register_unshare(t);
     register_registry(t);
+    register_containers(t);
+    register_container_info(t);
     return t;
 }
 

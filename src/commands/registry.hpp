@@ -13,5 +13,7 @@ void register_oci(cli::Table& t);
 void register_images(cli::Table& t);
 void register_unshare(cli::Table& t);
 void register_registry(cli::Table& t);  // registry_cmds.cpp
+void register_containers(cli::Table& t);
+void register_container_info(cli::Table& t);
 
 }  // namespace skiff::commands

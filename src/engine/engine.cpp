@@ -24,6 +24,11 @@ image::Store& Engine::images() {
     return *images_;
 }
 
+void Engine::release_db() {
+    images_.reset();
+    db_.reset();
+}
+
 void Engine::enter_storage_namespace() {
     if (geteuid() == 0 && !image::in_user_namespace()) return;
     if (std::getenv(kInUsernsEnv)) return;

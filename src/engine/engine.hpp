@@ -27,6 +27,11 @@ public:
     // once when already there or when running as real root.
     void enter_storage_namespace();
 
+    // Closes the database (reopened on next use). A process that forks
+    // must not carry an open SQLite connection into the child: SQLite's
+    // per-process lock bookkeeping would be shared and wrong there.
+    void release_db();
+
 private:
     Context& ctx_;
     std::unique_ptr<state::Database> db_;

@@ -57,9 +57,12 @@ void clear_dir(int dirfd) {
 
 void remove_at(int dirfd, const std::string& name) {
     if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
-    if (errno != EISDIR && errno != EPERM) throw_errno("remove " + name);
+    int unlink_err = errno;
+    if (unlink_err != EISDIR && unlink_err != EPERM) throw_errno("remove " + name);
     UniqueFd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!sub) {
+        // Not a directory after all: the unlink's own refusal is the news.
+        if (errno == ENOTDIR || errno == ELOOP) throw_errno("remove " + name, unlink_err);
         if (errno == EACCES) {
             // Our own 0000 directory: give ourselves access, then retry.
             if (::fchmodat(dirfd, name.c_str(), 0700, 0) < 0) throw_errno("chmod " + name);

@@ -8,6 +8,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/host.hpp"
 
 namespace skiff::state {
 
@@ -50,7 +51,8 @@ std::string user_runtime_dir() {
 
 Paths Paths::resolve(const PathOverrides& o) {
     Paths p;
-    p.rootless_ = geteuid() != 0;
+    // Root of skiff's own user namespace is still the user: same paths.
+    p.rootless_ = geteuid() != 0 || host::in_user_namespace();
     if (p.rootless_) {
         std::string data = env_or_empty("XDG_DATA_HOME");
         if (data.empty()) data = home_dir() + "/.local/share";

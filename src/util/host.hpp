@@ -11,6 +11,9 @@ std::string arch();         // OCI/Go name: amd64, arm64, …
 std::string os_name();      // PRETTY_NAME from os-release
 std::string hostname();
 std::string boot_id();
+// True in a user namespace other than the initial one: root there is not
+// root of the host (skiff's own rootless namespace, or a rootless podman's).
+bool in_user_namespace();
 long cpu_count();
 long long memory_bytes();
 

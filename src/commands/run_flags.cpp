@@ -1,0 +1,333 @@
+#include "commands/run_flags.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "image/changes.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace skiff::commands {
+
+namespace {
+
+using cli::Complete;
+using cli::Flag;
+using cli::FlagType;
+
+Flag list(const char* name, char shorthand, const char* help, const char* value = "list") {
+    return {name, shorthand, FlagType::List, help, value};
+}
+Flag string(const char* name, char shorthand, const char* help, const char* value = "string") {
+    return {name, shorthand, FlagType::String, help, value};
+}
+Flag boolean(const char* name, char shorthand, const char* help) { return {name, shorthand, FlagType::Bool, help}; }
+
+std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const char* what) {
+    std::map<std::string, std::string> out;
+    for (auto& i : items) {
+        auto [k, v] = str::split_once(i, '=');
+        if (k.empty()) throw Error(std::string("invalid ") + what + " \"" + i + "\": expected KEY=VALUE");
+        out[k] = v;
+    }
+    return out;
+}
+
+std::vector<std::string> read_lines_file(const std::string& path, const char* what) {
+    auto text = fs::read_file_if_exists(path);
+    if (!text) throw Error(std::string(what) + " " + path + ": No such file or directory");
+    std::vector<std::string> out;
+    for (auto& line : str::split(*text, '\n')) {
+        std::string t = str::trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        out.push_back(t);
+    }
+    return out;
+}
+
+// -e KEY=VAL, or KEY alone: taken from our environment when set (Docker).
+void add_env(std::vector<std::string>& env, const std::string& item) {
+    if (item.find('=') != std::string::npos) {
+        if (item[0] == '=') throw Error("invalid environment variable: " + item);
+        env.push_back(item);
+        return;
+    }
+    if (const char* v = std::getenv(item.c_str())) env.push_back(item + "=" + v);
+}
+
+std::string absolute(const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+    return fs::join(cwd, path);
+}
+
+container::MountSpec parse_volume(const std::string& v) {
+    auto parts = str::split(v, ':');
+    if (parts.size() == 1 || (parts.size() >= 2 && parts[0].empty()))
+        throw Error("volume \"" + v + "\": anonymous volumes arrive with the volumes feature (not implemented yet)");
+    if (parts.size() > 3) throw Error("invalid volume specification: \"" + v + "\"");
+    container::MountSpec m;
+    m.type = "bind";
+    m.source = parts[0];
+    m.destination = parts[1];
+    if (m.source[0] != '/' && m.source[0] != '.')
+        throw Error("volume \"" + v + "\": named volumes arrive with the volumes feature (not implemented yet)");
+    m.source = absolute(m.source);
+    if (m.destination.empty() || m.destination[0] != '/')
+        throw Error("invalid volume specification \"" + v + "\": the container path must be absolute");
+    if (parts.size() == 3) {
+        for (auto& o : str::split(parts[2], ',')) {
+            static const std::vector<std::string> ok = {"ro", "rw", "z", "Z", "shared", "slave", "private",
+                                                        "rshared", "rslave", "rprivate", "nocopy", "noexec",
+                                                        "exec", "nosuid", "suid", "nodev", "dev"};
+            if (std::find(ok.begin(), ok.end(), o) == ok.end())
+                throw Error("invalid volume option \"" + o + "\" in \"" + v + "\"");
+            if (o != "rw" && o != "nocopy") m.options.push_back(o);
+        }
+    }
+    // Docker creates a missing bind source as a directory.
+    if (!fs::exists(m.source)) fs::make_dirs(m.source, 0755);
+    return m;
+}
+
+container::MountSpec parse_mount(const std::string& spec) {
+    container::MountSpec m;
+    m.type = "volume";
+    std::string size, mode;
+    for (auto& field : str::split(spec, ',')) {
+        auto [k, v] = str::split_once(field, '=');
+        if (k == "type") m.type = v;
+        else if (k == "source" || k == "src") m.source = v;
+        else if (k == "target" || k == "destination" || k == "dst") m.destination = v;
+        else if (k == "readonly" || k == "ro") {
+            if (v.empty() || v == "true" || v == "1") m.options.push_back("ro");
+        } else if (k == "tmpfs-size") size = v;
+        else if (k == "tmpfs-mode") mode = v;
+        else if (k == "bind-propagation") m.options.push_back(v);
+        else if (k == "relabel" || k == "consistency") continue;
+        else throw Error("invalid --mount field \"" + k + "\" in \"" + spec + "\"");
+    }
+    if (m.destination.empty() || m.destination[0] != '/') throw Error("--mount " + spec + ": target must be an absolute path");
+    if (m.type == "bind") {
+        if (m.source.empty()) throw Error("--mount " + spec + ": bind mounts need a source");
+        m.source = absolute(m.source);
+        // Unlike -v, --mount refuses a missing source (Docker).
+        if (!fs::exists(m.source)) throw Error("invalid mount config: bind source path does not exist: " + m.source);
+    } else if (m.type == "tmpfs") {
+        if (!size.empty()) m.options.push_back("size=" + std::to_string(str::parse_ram_bytes(size)));
+        if (!mode.empty()) m.options.push_back("mode=" + mode);
+    } else if (m.type == "volume") {
+        throw Error("--mount type=volume arrives with the volumes feature (not implemented yet)");
+    } else {
+        throw Error("--mount " + spec + ": unsupported type \"" + m.type + "\" (bind, tmpfs)");
+    }
+    return m;
+}
+
+container::RestartPolicy parse_restart(const std::string& s) {
+    container::RestartPolicy r;
+    auto [name, count] = str::split_once(s, ':');
+    if (name != "no" && name != "always" && name != "on-failure" && name != "unless-stopped")
+        throw Error("invalid restart policy \"" + s + "\": expected no, always, on-failure[:max-retries] or unless-stopped");
+    r.name = name;
+    if (!count.empty()) {
+        if (name != "on-failure") throw Error("invalid restart policy \"" + s + "\": only on-failure takes a count");
+        r.max_retries = std::atoi(count.c_str());
+        if (r.max_retries <= 0) throw Error("invalid restart policy \"" + s + "\": the count must be positive");
+    }
+    return r;
+}
+
+void namespace_mode(const std::string& value, const char* flag, std::string& out) {
+    if (value.empty() || value == "private" || value == "shareable") return;
+    if (value == "host") {
+        out = "host";
+        return;
+    }
+    throw Error(std::string("--") + flag + " " + value + ": only host and private are supported so far");
+}
+
+}  // namespace
+
+const std::vector<cli::Flag>& create_flags() {
+    static const std::vector<Flag> flags = {
+        list("add-host", 0, "Add a custom host-to-IP mapping (host:ip)"),
+        list("annotation", 0, "Add an annotation to the container (key=value)"),
+        list("cap-add", 0, "Add Linux capabilities"),
+        list("cap-drop", 0, "Drop Linux capabilities"),
+        string("cidfile", 0, "Write the container ID to the file"),
+        string("cpus", 0, "Number of CPUs", "decimal"),
+        {"cpu-shares", 'c', FlagType::Int, "CPU shares (relative weight)", "int"},
+        string("cpuset-cpus", 0, "CPUs in which to allow execution (0-3, 0,1)"),
+        list("device", 0, "Add a host device to the container"),
+        list("dns", 0, "Set custom DNS servers"),
+        list("dns-option", 0, "Set DNS options"),
+        list("dns-search", 0, "Set custom DNS search domains"),
+        string("entrypoint", 0, "Overwrite the default ENTRYPOINT of the image"),
+        list("env", 'e', "Set environment variables"),
+        list("env-file", 0, "Read in a file of environment variables"),
+        list("group-add", 0, "Add additional groups to join"),
+        string("hostname", 'h', "Container host name"),
+        boolean("init", 0, "Run an init inside the container that forwards signals and reaps processes"),
+        boolean("interactive", 'i', "Keep STDIN open even if not attached"),
+        string("ipc", 0, "IPC mode to use (host, private)"),
+        list("label", 'l', "Set meta data on a container"),
+        list("label-file", 0, "Read in a line delimited file of labels"),
+        {"log-driver", 0, FlagType::String, "Logging driver for the container", "string", "", Complete::Fixed,
+         {"k8s-file", "json-file", "none", "journald"}},
+        list("log-opt", 0, "Log driver options (max-size=10m)"),
+        string("memory", 'm', "Memory limit", "bytes"),
+        string("memory-swap", 0, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes"),
+        list("mount", 0, "Attach a filesystem mount to the container", "mount"),
+        string("name", 0, "Assign a name to the container"),
+        {"network", 0, FlagType::String, "Connect a container to a network (none, host)", "network", "", Complete::Fixed,
+         {"none", "host"}},
+        string("pid", 0, "PID namespace to use (host, private)"),
+        string("pidfile", 0, "Write the container's process ID to the file"),
+        {"pids-limit", 0, FlagType::Int, "Tune container pids limit (set -1 for unlimited)", "int"},
+        string("platform", 0, "Set platform if server is multi-platform capable"),
+        boolean("privileged", 0, "Give extended privileges to this container"),
+        list("publish", 'p', "Publish a container's port(s) to the host"),
+        boolean("publish-all", 'P', "Publish all exposed ports to random ports"),
+        {"pull", 0, FlagType::String, "Pull image before running (always, missing, never, newer)", "string", "missing",
+         Complete::Fixed, {"always", "missing", "never", "newer"}},
+        boolean("read-only", 0, "Mount the container's root filesystem as read only"),
+        string("restart", 0, "Restart policy to apply when a container exits (no, always, on-failure[:N], unless-stopped)"),
+        boolean("rm", 0, "Automatically remove the container when it exits"),
+        list("security-opt", 0, "Security Options"),
+        string("shm-size", 0, "Size of /dev/shm", "bytes"),
+        string("stop-signal", 0, "Signal to stop the container"),
+        {"stop-timeout", 0, FlagType::Int, "Timeout (in seconds) to stop a container", "int"},
+        list("sysctl", 0, "Sysctl options"),
+        list("tmpfs", 0, "Mount a tmpfs directory"),
+        boolean("tty", 't', "Allocate a pseudo-TTY"),
+        list("ulimit", 0, "Ulimit options"),
+        string("user", 'u', "Username or UID (format: <name|uid>[:<group|gid>])"),
+        string("userns", 0, "User namespace to use (host)"),
+        list("volume", 'v', "Bind mount a volume"),
+        string("workdir", 'w', "Working directory inside the container"),
+    };
+    return flags;
+}
+
+const std::vector<cli::Flag>& run_only_flags() {
+    static const std::vector<Flag> flags = {
+        list("attach", 'a', "Attach to STDIN, STDOUT or STDERR"),
+        boolean("detach", 'd', "Run container in background and print container ID"),
+        string("detach-keys", 0, "Override the key sequence for detaching a container"),
+        {"sig-proxy", 0, FlagType::Bool, "Proxy received signals to the process", "", "true"},
+    };
+    return flags;
+}
+
+container::ContainerSpec spec_from_args(const cli::Args& a) {
+    container::ContainerSpec s;
+    s.image_ref = a.positionals.at(0);
+    s.command.assign(a.positionals.begin() + 1, a.positionals.end());
+    if (auto ep = a.opt("entrypoint")) {
+        s.entrypoint_set = true;
+        bool json_form = false;
+        auto parsed = image::parse_command(*ep, json_form);
+        if (json_form) s.entrypoint = parsed;
+        else if (!ep->empty()) s.entrypoint = {*ep};
+    }
+    for (auto& f : a.list("env-file"))
+        for (auto& line : read_lines_file(f, "--env-file")) add_env(s.env, line);
+    for (auto& e : a.list("env")) add_env(s.env, e);
+    s.workdir = a.str("workdir");
+    if (!s.workdir.empty() && s.workdir[0] != '/') throw Error("the working directory '" + s.workdir + "' is invalid: it must be absolute");
+    s.user = a.str("user");
+    s.hostname = a.str("hostname");
+    for (auto& f : a.list("label-file"))
+        for (auto& [k, v] : key_values(read_lines_file(f, "--label-file"), "label")) s.labels[k] = v;
+    for (auto& [k, v] : key_values(a.list("label"), "label")) s.labels[k] = v;
+    s.annotations = key_values(a.list("annotation"), "annotation");
+    for (auto& v : a.list("volume")) s.mounts.push_back(parse_volume(v));
+    for (auto& m : a.list("mount")) s.mounts.push_back(parse_mount(m));
+    for (auto& t : a.list("tmpfs")) {
+        auto [dest, opts] = str::split_once(t, ':');
+        if (dest.empty() || dest[0] != '/') throw Error("invalid --tmpfs \"" + t + "\": the path must be absolute");
+        container::MountSpec m{"tmpfs", "tmpfs", dest, {}};
+        if (!opts.empty())
+            for (auto& o : str::split(opts, ',')) m.options.push_back(o);
+        s.mounts.push_back(m);
+    }
+    s.read_only = a.flag("read-only");
+    s.cap_add = a.list("cap-add");
+    s.cap_drop = a.list("cap-drop");
+    s.privileged = a.flag("privileged");
+    for (auto& opt : a.list("security-opt")) {
+        auto [k, v] = str::split_once(opt, opt.find('=') != std::string::npos ? '=' : ':');
+        if (k == "no-new-privileges") {
+            if (!v.empty() && v != "true" && v != "false") throw Error("invalid --security-opt " + opt);
+            s.no_new_privileges = v != "false";
+        } else if (k == "seccomp") {
+            if (v == "unconfined") s.seccomp_profile = "unconfined";
+            else s.seccomp_profile = fs::read_file(v);
+        } else if (k == "label" && v == "disable") {
+            s.label_disable = true;
+        } else {
+            throw Error("--security-opt " + opt +
+                        ": unsupported (no-new-privileges, seccomp=unconfined|PROFILE, label=disable)");
+        }
+    }
+    s.ulimits = a.list("ulimit");
+    if (auto m = a.opt("memory")) s.memory = str::parse_ram_bytes(*m);
+    if (auto m = a.opt("memory-swap")) s.memory_swap = *m == "-1" ? -1 : str::parse_ram_bytes(*m);
+    if (auto c = a.opt("cpus")) {
+        char* end = nullptr;
+        s.cpus = std::strtod(c->c_str(), &end);
+        if (!end || *end || s.cpus <= 0) throw Error("invalid --cpus \"" + *c + "\": expected a positive number");
+    }
+    s.cpu_shares = a.integer("cpu-shares");
+    s.cpuset_cpus = a.str("cpuset-cpus");
+    s.pids_limit = a.integer("pids-limit");
+    if (auto m = a.opt("shm-size")) s.shm_size = str::parse_ram_bytes(*m);
+    s.devices = a.list("device");
+    s.group_add = a.list("group-add");
+    s.sysctls = key_values(a.list("sysctl"), "sysctl");
+    std::string userns = a.str("userns");
+    if (!userns.empty() && userns != "host")
+        throw Error("--userns " + userns + ": only host is supported so far (keep-id is not implemented yet)");
+    s.userns = userns;
+    if (a.flag("init")) throw Error("--init is not implemented yet: skiff has no init binary to inject");
+    if (auto r = a.opt("restart")) s.restart = parse_restart(*r);
+    s.log_driver = a.str("log-driver");
+    if (!s.log_driver.empty() && s.log_driver != "k8s-file" && s.log_driver != "json-file" && s.log_driver != "none" &&
+        s.log_driver != "journald")
+        throw Error("invalid --log-driver \"" + s.log_driver + "\": expected k8s-file, json-file, journald or none");
+    for (auto& [k, v] : key_values(a.list("log-opt"), "log option")) {
+        if (k != "max-size") throw Error("unsupported --log-opt \"" + k + "\" (max-size)");
+        s.log_opts[k] = v;
+    }
+    namespace_mode(a.str("ipc"), "ipc", s.ipc);
+    namespace_mode(a.str("pid"), "pid", s.pid);
+    namespace_mode(a.str("uts"), "uts", s.uts);
+    std::string net = a.str("network", "none");
+    if (net == "bridge" || net == "private" || net == "slirp4netns" || net == "pasta")
+        throw Error("--network " + net + ": private networking is not implemented yet; use --network none or host");
+    if (net != "none" && net != "host")
+        throw Error("--network " + net + ": user-defined networks are not implemented yet; use none or host");
+    s.network = net;
+    if (!a.list("publish").empty() || a.flag("publish-all"))
+        throw Error("publishing ports needs private networking, which is not implemented yet; with --network host "
+                    "the container's ports are the host's");
+    s.tty = a.flag("tty");
+    s.interactive = a.flag("interactive");
+    s.stop_signal = a.str("stop-signal");
+    s.stop_timeout = static_cast<int>(a.integer("stop-timeout", -1));
+    s.remove = a.flag("rm");
+    if (s.remove && s.restart.name != "no") throw Error("conflicting options: --restart and --rm");
+    s.cidfile = a.str("cidfile");
+    s.pidfile = a.str("pidfile");
+    s.dns = a.list("dns");
+    s.dns_search = a.list("dns-search");
+    s.dns_options = a.list("dns-option");
+    s.add_hosts = a.list("add-host");
+    return s;
+}
+
+}  // namespace skiff::commands

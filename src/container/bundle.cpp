@@ -1,0 +1,313 @@
+#include "container/bundle.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <set>
+
+#include "oci/defaults.hpp"
+#include "util/error.hpp"
+#include "util/host.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace skiff::container {
+
+namespace {
+
+const std::vector<std::string>& all_capabilities() {
+    static const std::vector<std::string> caps = {
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"};
+    return caps;
+}
+
+std::string cap_name(std::string c) {
+    c = str::upper(c);
+    if (c.rfind("CAP_", 0) != 0) c = "CAP_" + c;
+    return c;
+}
+
+std::vector<std::string> capabilities(const ContainerSpec& s) {
+    if (s.privileged) return all_capabilities();
+    std::vector<std::string> caps;
+    for (auto& c : oci::default_capabilities()) caps.push_back(cap_name(c));
+    for (auto& raw : s.cap_add) {
+        if (str::upper(raw) == "ALL") return all_capabilities();
+        std::string c = cap_name(raw);
+        if (std::find(all_capabilities().begin(), all_capabilities().end(), c) == all_capabilities().end())
+            throw Error("unknown capability \"" + raw + "\" in --cap-add");
+        if (std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
+    }
+    for (auto& raw : s.cap_drop) {
+        if (str::upper(raw) == "ALL") {
+            caps.clear();
+            continue;
+        }
+        std::string c = cap_name(raw);
+        if (std::find(all_capabilities().begin(), all_capabilities().end(), c) == all_capabilities().end())
+            throw Error("unknown capability \"" + raw + "\" in --cap-drop");
+        caps.erase(std::remove(caps.begin(), caps.end(), c), caps.end());
+    }
+    return caps;
+}
+
+Json rlimit_entry(const std::string& spec) {
+    auto [name, values] = str::split_once(spec, '=');
+    if (spec.find('=') == std::string::npos) throw Error("invalid ulimit \"" + spec + "\": expected name=soft[:hard]");
+    static const std::set<std::string> known = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue",
+                                                "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending",
+                                                "stack", "as"};
+    if (!known.count(name)) throw Error("invalid ulimit type \"" + name + "\"");
+    auto [soft_s, hard_s] = str::split_once(values, ':');
+    auto parse = [&](const std::string& v) -> uint64_t {
+        if (v == "-1" || v == "unlimited") return UINT64_MAX;
+        try {
+            size_t used = 0;
+            long long n = std::stoll(v, &used);
+            if (used != v.size() || n < 0) throw std::invalid_argument(v);
+            return static_cast<uint64_t>(n);
+        } catch (const std::exception&) {
+            throw Error("invalid ulimit \"" + spec + "\": \"" + v + "\" is not a number");
+        }
+    };
+    uint64_t soft = parse(soft_s);
+    uint64_t hard = hard_s.empty() ? soft : parse(hard_s);
+    if (soft > hard) throw Error("invalid ulimit \"" + spec + "\": soft limit is above the hard limit");
+    return {{"type", "RLIMIT_" + str::upper(name == "as" ? "as" : name)}, {"hard", hard}, {"soft", soft}};
+}
+
+Json bind_mount(const std::string& src, const std::string& dst, std::vector<std::string> opts) {
+    return {{"destination", dst}, {"type", "bind"}, {"source", src}, {"options", opts}};
+}
+
+Json device_entry(const std::string& spec, Json& rules) {
+    auto parts = str::split(spec, ':');
+    std::string host = parts[0];
+    std::string dest = parts.size() > 1 && parts[1][0] == '/' ? parts[1] : host;
+    std::string perms = parts.size() > 2 ? parts[2] : (parts.size() == 2 && parts[1][0] != '/' ? parts[1] : "rwm");
+    struct stat st;
+    if (::stat(host.c_str(), &st) < 0) throw_errno("--device " + host);
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw Error("--device " + host + ": not a device node");
+    std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
+    rules.push_back({{"allow", true}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
+                     {"access", perms}});
+    return {{"path", dest}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
+            {"fileMode", st.st_mode & 07777}, {"uid", 0}, {"gid", 0}};
+}
+
+std::vector<std::string> mount_options(const MountSpec& m) {
+    std::vector<std::string> out;
+    for (auto& o : m.options) {
+        // SELinux relabel requests: nothing to relabel without SELinux.
+        if (o == "z" || o == "Z") continue;
+        out.push_back(o);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> container_argv(const ContainerSpec& spec, const Json& image_config) {
+    std::vector<std::string> entrypoint;
+    if (spec.entrypoint_set) entrypoint = spec.entrypoint;
+    else if (image_config.contains("Entrypoint") && image_config["Entrypoint"].is_array())
+        entrypoint = image_config["Entrypoint"].get<std::vector<std::string>>();
+    std::vector<std::string> cmd = spec.command;
+    // Docker: a new entrypoint drops the image's Cmd; no command given uses it.
+    if (cmd.empty() && !spec.entrypoint_set && image_config.contains("Cmd") && image_config["Cmd"].is_array())
+        cmd = image_config["Cmd"].get<std::vector<std::string>>();
+    std::vector<std::string> argv = entrypoint;
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    if (argv.empty()) throw Error("no command specified: the image has no Cmd or Entrypoint; give a command");
+    return argv;
+}
+
+std::vector<std::string> container_env(const ContainerSpec& spec, const Json& image_config, const std::string& hostname,
+                                       const std::string& home) {
+    std::vector<std::string> env;
+    auto set = [&](const std::string& kv) {
+        std::string key = kv.substr(0, kv.find('='));
+        for (auto& e : env)
+            if (e.substr(0, e.find('=')) == key) {
+                e = kv;
+                return;
+            }
+        env.push_back(kv);
+    };
+    set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (image_config.contains("Env") && image_config["Env"].is_array())
+        for (auto& e : image_config["Env"]) set(e.get<std::string>());
+    set("HOSTNAME=" + hostname);
+    if (spec.tty) set("TERM=xterm");
+    bool has_home = false;
+    for (auto& e : spec.env) has_home |= e.rfind("HOME=", 0) == 0;
+    for (auto& e : env) has_home |= e.rfind("HOME=", 0) == 0;
+    if (!has_home) set("HOME=" + home);
+    for (auto& e : spec.env) set(e);
+    return env;
+}
+
+std::string container_hostname(const Container& c) {
+    if (!c.spec.hostname.empty()) return c.spec.hostname;
+    if (c.spec.network == "host" || c.spec.uts == "host") return host::hostname();
+    return c.id.substr(0, 12);
+}
+
+void write_etc_files(const Container& c, const std::string& dir) {
+    fs::make_dirs(dir, 0755);
+    std::string hostname = container_hostname(c);
+    std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    if (c.spec.network != "host") hosts += "127.0.1.1\t" + hostname + " " + c.name + "\n";
+    for (auto& h : c.spec.add_hosts) {
+        auto [name, ip] = str::split_once(h, ':');
+        if (h.find(':') == std::string::npos || name.empty() || ip.empty())
+            throw Error("invalid --add-host \"" + h + "\": expected HOST:IP");
+        hosts += ip + "\t" + name + "\n";
+    }
+    fs::write_atomic(dir + "/hosts", hosts);
+    fs::write_atomic(dir + "/hostname", hostname + "\n");
+    std::string resolv;
+    if (c.spec.dns.empty() && c.spec.dns_search.empty() && c.spec.dns_options.empty()) {
+        resolv = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
+    } else {
+        auto host_conf = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
+        std::vector<std::string> servers = c.spec.dns;
+        if (servers.empty())
+            for (auto& line : str::split(host_conf, '\n'))
+                if (line.rfind("nameserver", 0) == 0) servers.push_back(str::trim(line.substr(10)));
+        for (auto& s : servers) resolv += "nameserver " + s + "\n";
+        if (!c.spec.dns_search.empty()) resolv += "search " + str::join(c.spec.dns_search, " ") + "\n";
+        if (!c.spec.dns_options.empty()) resolv += "options " + str::join(c.spec.dns_options, " ") + "\n";
+    }
+    fs::write_atomic(dir + "/resolv.conf", resolv);
+}
+
+Json make_oci_config(const BundleInputs& in) {
+    const Container& c = *in.container;
+    const ContainerSpec& s = c.spec;
+    Json cfg = oci::default_spec(false);
+    std::string hostname = container_hostname(c);
+
+    auto& p = cfg["process"];
+    p["terminal"] = s.tty;
+    p["args"] = container_argv(s, in.image_config);
+    p["env"] = container_env(s, in.image_config, hostname, in.user.home);
+    std::string cwd = !s.workdir.empty() ? s.workdir : in.image_config.value("WorkingDir", "");
+    p["cwd"] = cwd.empty() ? "/" : cwd;
+    p["user"] = {{"uid", in.user.uid}, {"gid", in.user.gid}};
+    if (!in.user.additional_gids.empty()) p["user"]["additionalGids"] = in.user.additional_gids;
+    auto caps = capabilities(s);
+    // A non-root process gets no effective capabilities, as Docker does.
+    Json capset = {{"bounding", caps}, {"permitted", caps}, {"effective", caps}};
+    if (in.user.uid != 0) capset = {{"bounding", caps}, {"permitted", Json::array()}, {"effective", Json::array()}};
+    p["capabilities"] = capset;
+    p["noNewPrivileges"] = s.no_new_privileges;
+    Json rlimits = Json::array();
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0)
+        rlimits.push_back({{"type", "RLIMIT_NOFILE"}, {"hard", nofile.rlim_max}, {"soft", nofile.rlim_max}});
+    for (auto& u : s.ulimits) {
+        Json e = rlimit_entry(u);
+        for (auto it = rlimits.begin(); it != rlimits.end();)
+            it = (*it)["type"] == e["type"] ? rlimits.erase(it) : it + 1;
+        rlimits.push_back(e);
+    }
+    p["rlimits"] = rlimits;
+
+    cfg["hostname"] = hostname;
+    cfg["root"] = {{"path", in.rootfs}, {"readonly", s.read_only}};
+
+    auto& linux = cfg["linux"];
+    Json ns = Json::array();
+    auto want = [&](const char* type, const std::string& mode) {
+        if (mode == "host") return;
+        ns.push_back({{"type", type}});
+    };
+    want("pid", s.pid);
+    want("ipc", s.ipc);
+    want("uts", s.uts);
+    ns.push_back({{"type", "mount"}});
+    if (s.network != "host") ns.push_back({{"type", "network"}});
+    linux["namespaces"] = ns;
+
+    // Mounts: defaults, then the generated /etc files, then the user's.
+    Json mounts = Json::array();
+    for (auto& m : cfg["mounts"]) {
+        std::string dest = m["destination"];
+        if (dest == "/sys/fs/cgroup" && in.userns) continue;  // v1 cgroupfs cannot be mounted rootless
+        if (dest == "/sys" && in.userns && s.network == "host") {
+            mounts.push_back(bind_mount("/sys", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
+            continue;
+        }
+        if (dest == "/dev/pts" && in.userns && !in.full_id_map) {
+            Json opts = Json::array();
+            for (auto& o : m["options"])
+                if (o != "gid=5") opts.push_back(o);
+            m["options"] = opts;
+        }
+        if (dest == "/dev/shm" && s.shm_size > 0) {
+            Json opts = Json::array();
+            for (auto& o : m["options"])
+                if (o.get<std::string>().rfind("size=", 0) != 0) opts.push_back(o);
+            opts.push_back("size=" + std::to_string(s.shm_size));
+            m["options"] = opts;
+        }
+        mounts.push_back(m);
+    }
+    for (const char* f : {"hosts", "hostname", "resolv.conf"})
+        mounts.push_back(bind_mount(in.etc_dir + "/" + f, std::string("/etc/") + f, {"rbind", "rprivate"}));
+    for (auto& m : s.mounts) {
+        if (m.type == "tmpfs") {
+            std::vector<std::string> opts = {"nosuid", "nodev"};
+            for (auto& o : mount_options(m)) opts.push_back(o);
+            mounts.push_back({{"destination", m.destination}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", opts}});
+        } else {
+            std::vector<std::string> opts = {"rbind"};
+            for (auto& o : mount_options(m)) opts.push_back(o);
+            mounts.push_back(bind_mount(m.source, m.destination, opts));
+        }
+    }
+    cfg["mounts"] = mounts;
+
+    Json rules = Json::array();
+    if (!in.userns) rules.push_back({{"allow", false}, {"access", "rwm"}});
+    Json devices = Json::array();
+    for (auto& d : s.devices) devices.push_back(device_entry(d, rules));
+    if (!devices.empty()) linux["devices"] = devices;
+    Json resources = Json::object();
+    if (!rules.empty()) resources["devices"] = rules;
+    if (s.memory > 0) resources["memory"]["limit"] = s.memory;
+    if (s.memory_swap != 0) resources["memory"]["swap"] = s.memory_swap;
+    if (s.cpus > 0) {
+        resources["cpu"]["period"] = 100000;
+        resources["cpu"]["quota"] = static_cast<int64_t>(s.cpus * 100000);
+    }
+    if (s.cpu_shares > 0) resources["cpu"]["shares"] = s.cpu_shares;
+    if (!s.cpuset_cpus.empty()) resources["cpu"]["cpus"] = s.cpuset_cpus;
+    if (s.pids_limit != 0) resources["pids"]["limit"] = s.pids_limit;
+    if (resources.empty()) linux.erase("resources");
+    else linux["resources"] = resources;
+
+    if (!s.sysctls.empty()) linux["sysctl"] = s.sysctls;
+    if (s.privileged) {
+        linux.erase("maskedPaths");
+        linux.erase("readonlyPaths");
+        linux.erase("seccomp");
+    }
+    if (s.seccomp_profile == "unconfined") linux.erase("seccomp");
+    else if (!s.seccomp_profile.empty()) linux["seccomp"] = Json::parse(s.seccomp_profile);
+    Json annotations = Json::object();
+    for (auto& [k, v] : s.annotations) annotations[k] = v;
+    if (!annotations.empty()) cfg["annotations"] = annotations;
+    return cfg;
+}
+
+}  // namespace skiff::container

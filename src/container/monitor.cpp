@@ -1,0 +1,492 @@
+#include "container/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "container/bundle.hpp"
+#include "container/logs.hpp"
+#include "container/users.hpp"
+#include "oci/runtime.hpp"
+#include "state/db.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/host.hpp"
+#include "util/process.hpp"
+#include "util/strings.hpp"
+#include "util/timeutil.hpp"
+#include "util/unixsock.hpp"
+
+extern char** environ;
+
+namespace skiff::container {
+
+namespace {
+
+struct Client {
+    UniqueFd ctl;
+    UniqueFd in, out, err;
+    bool detached = false;
+    size_t detach_match = 0;
+    std::string detach_seq;
+    unixsock::LineReader lines;
+};
+
+void write_all_fd(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;  // a client that went away
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+void tell(Client& c, const std::string& msg) {
+    if (!c.ctl) return;
+    try {
+        unixsock::send(c.ctl.get(), msg + "\n");
+    } catch (const Error&) {
+    }
+}
+
+// The running container as the monitor sees it.
+class Monitor {
+public:
+    explicit Monitor(MonitorConfig cfg) : cfg_(std::move(cfg)), db_(cfg_.database), records_(db_) {}
+
+    int run();
+
+private:
+    void prepare();
+    bool start_once();
+    void loop();
+    void handle_output(int fd, bool is_stderr);
+    void handle_client_input(Client& c);
+    void handle_ctl(Client& c);
+    void process_lines(Client& c);
+    void accept_client();
+    void finish(int status);
+    bool should_restart(int status);
+    void remove_container();
+    void deliver_signal(int sig);
+
+    MonitorConfig cfg_;
+    state::Database db_;
+    Records records_;
+    std::unique_ptr<oci::Runtime> rt_;
+    std::unique_ptr<LogWriter> log_;
+    std::vector<std::unique_ptr<Client>> clients_;
+    UniqueFd listener_, sigfd_;
+    UniqueFd out_r_, err_r_, in_w_, console_;
+    pid_t pid_ = -1;
+    Child external_;  // an external runtime's `run` process
+    bool stopped_by_user_ = false;
+    bool exited_ = false;
+    int exit_status_ = 0;
+    std::string detach_seq_;
+};
+
+std::string signal_exit_text(int status) { return std::to_string(status); }
+
+void Monitor::prepare() {
+    ::setsid();
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    detach_seq_ = parse_detach_keys(cfg_.detach_keys);
+    fs::make_dirs(cfg_.paths.rundir, 0700);
+    fs::make_dirs(cfg_.paths.bundle(), 0700);
+    ::unlink(cfg_.paths.exit_file().c_str());
+    // Mount events must not leak to the host (root) or be refused (rootless).
+    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) throw_errno("make mounts private");
+    mount_rootfs(cfg_.rootfs);
+    write_etc_files(cfg_.container, cfg_.paths.rundir + "/etc");
+    BundleInputs in;
+    in.container = &cfg_.container;
+    in.image_config = cfg_.image_config;
+    in.rootfs = cfg_.paths.rootfs();
+    in.etc_dir = cfg_.paths.rundir + "/etc";
+    in.user = resolve_user(in.rootfs, cfg_.container.spec.user.empty() ? cfg_.image_config.value("User", "")
+                                                                       : cfg_.container.spec.user,
+                           cfg_.container.spec.group_add);
+    in.userns = cfg_.userns;
+    in.full_id_map = cfg_.full_id_map;
+    Json config = make_oci_config(in);
+    fs::write_atomic(cfg_.paths.bundle() + "/config.json", config.dump(2));
+    log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
+    listener_ = unixsock::listen_at(cfg_.paths.attach_socket());
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    sigfd_ = UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    oci::RuntimeOptions ro;
+    ro.root = cfg_.runtime_root;
+    ro.warn = [](const std::string& m) { std::fprintf(stderr, "WARNING: %s\n", m.c_str()); };
+    rt_ = std::make_unique<oci::Runtime>(ro);
+    if (cfg_.client_ctl >= 0) {
+        auto c = std::make_unique<Client>();
+        c->detach_seq = detach_seq_;
+        c->ctl = UniqueFd(cfg_.client_ctl);
+        if (cfg_.client_fds[0] >= 0) c->in = UniqueFd(cfg_.client_fds[0]);
+        if (cfg_.client_fds[1] >= 0) c->out = UniqueFd(cfg_.client_fds[1]);
+        if (cfg_.client_fds[2] >= 0) c->err = UniqueFd(cfg_.client_fds[2]);
+        clients_.push_back(std::move(c));
+    }
+}
+
+bool Monitor::start_once() {
+    const auto& spec = cfg_.container.spec;
+    int in_fds[2] = {-1, -1}, out_fds[2], err_fds[2];
+    UniqueFd in_r, out_w, err_w;
+    if (!spec.tty) {
+        if (spec.interactive) {
+            if (::pipe2(in_fds, O_CLOEXEC) < 0) throw_errno("pipe");
+            in_r = UniqueFd(in_fds[0]);
+            in_w_ = UniqueFd(in_fds[1]);
+        } else {
+            in_r = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        }
+        if (::pipe2(out_fds, O_CLOEXEC) < 0 || ::pipe2(err_fds, O_CLOEXEC) < 0) throw_errno("pipe");
+        out_r_ = UniqueFd(out_fds[0]);
+        out_w = UniqueFd(out_fds[1]);
+        err_r_ = UniqueFd(err_fds[0]);
+        err_w = UniqueFd(err_fds[1]);
+    }
+    const std::string& id = cfg_.container.id;
+    if (cfg_.runtime == "builtin") {
+        oci::CreateOptions o;
+        o.bundle = cfg_.paths.bundle();
+        if (!spec.tty) {
+            o.stdio[0] = in_r.get();
+            o.stdio[1] = out_w.get();
+            o.stdio[2] = err_w.get();
+        }
+        try {
+            rt_->remove(id, true);  // leftovers of a previous run
+        } catch (const Error&) {
+        }
+        oci::Started s = rt_->run(id, o);
+        pid_ = s.pid;
+        if (s.console) {
+            console_ = std::move(s.console);
+            in_w_ = UniqueFd(::dup(console_.get()));
+        }
+    } else {
+        if (spec.tty) throw Error("--tty with an external runtime (" + cfg_.runtime + ") is not supported yet");
+        std::vector<std::string> argv = {cfg_.runtime, "--root", cfg_.runtime_root, "run", "--bundle",
+                                         cfg_.paths.bundle(), id};
+        pid_t child = ::fork();
+        if (child < 0) throw_errno("fork");
+        if (child == 0) {
+            ::dup2(in_r.get(), 0);
+            ::dup2(out_w.get(), 1);
+            ::dup2(err_w.get(), 2);
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            std::vector<char*> args;
+            for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execvp(args[0], args.data());
+            std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+            _exit(127);
+        }
+        external_ = Child(child);
+        pid_ = child;
+    }
+    records_.set_running(id, pid_, ::getpid(), timeutil::now_ns(), host::boot_id());
+    if (!cfg_.container.spec.pidfile.empty()) fs::write_atomic(cfg_.container.spec.pidfile, std::to_string(pid_) + "\n");
+    for (auto& c : clients_) tell(*c, "started " + std::to_string(pid_));
+    return true;
+}
+
+void Monitor::handle_output(int fd, bool is_stderr) {
+    char buf[65536];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+        if (fd == out_r_.get()) out_r_.reset();
+        else if (fd == err_r_.get()) err_r_.reset();
+        else if (fd == console_.get()) console_.reset();
+        return;
+    }
+    std::string_view data(buf, static_cast<size_t>(n));
+    log_->write(is_stderr, data);
+    for (auto& c : clients_) {
+        if (c->detached) continue;
+        int target = is_stderr && c->err ? c->err.get() : c->out.get();
+        if (target >= 0) write_all_fd(target, data);
+    }
+}
+
+void Monitor::handle_client_input(Client& c) {
+    char buf[4096];
+    ssize_t n = ::read(c.in.get(), buf, sizeof buf);
+    if (n <= 0) {
+        if (n < 0 && errno == EINTR) return;
+        c.in.reset();
+        // The client's stdin ended: so does the container's (echo x | run -i).
+        if (!console_) in_w_.reset();
+        return;
+    }
+    std::string pass;
+    for (ssize_t i = 0; i < n; ++i) {
+        char ch = buf[i];
+        if (!c.detach_seq.empty() && ch == c.detach_seq[c.detach_match]) {
+            if (++c.detach_match == c.detach_seq.size()) {
+                c.detached = true;
+                tell(c, "detached");
+                c.in.reset();
+                return;
+            }
+            continue;
+        }
+        if (c.detach_match) pass.append(c.detach_seq.substr(0, c.detach_match));
+        c.detach_match = 0;
+        pass += ch;
+    }
+    if (in_w_ && !pass.empty()) write_all_fd(in_w_.get(), pass);
+}
+
+void Monitor::deliver_signal(int sig) {
+    if (exited_ || pid_ <= 0) return;
+    if (cfg_.runtime == "builtin") {
+        try {
+            rt_->kill(cfg_.container.id, sig, false);
+            return;
+        } catch (const Error&) {
+        }
+    }
+    ::kill(pid_, sig);
+}
+
+void Monitor::handle_ctl(Client& c) {
+    if (!c.lines.fill(c.ctl.get())) {
+        c.ctl.reset();
+        c.in.reset();
+        c.out.reset();
+        c.err.reset();
+        c.detached = true;
+        return;
+    }
+    process_lines(c);
+}
+
+void Monitor::process_lines(Client& c) {
+    std::string line;
+    while (c.lines.next(line)) {
+        auto words = str::split(line, ' ');
+        if (words[0] == "resize" && words.size() == 3 && console_) {
+            struct winsize ws {};
+            ws.ws_row = static_cast<unsigned short>(std::atoi(words[1].c_str()));
+            ws.ws_col = static_cast<unsigned short>(std::atoi(words[2].c_str()));
+            ::ioctl(console_.get(), TIOCSWINSZ, &ws);
+        } else if (words[0] == "kill" && words.size() == 2) {
+            deliver_signal(std::atoi(words[1].c_str()));
+        } else if (words[0] == "stop" && words.size() == 2) {
+            stopped_by_user_ = true;
+            deliver_signal(std::atoi(words[1].c_str()));
+        } else if (words[0] == "status") {
+            tell(c, exited_ ? "exit " + std::to_string(exit_status_) : "started " + std::to_string(pid_));
+        }
+    }
+}
+
+void Monitor::accept_client() {
+    UniqueFd s(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!s) return;
+    std::vector<UniqueFd> fds;
+    std::string got = unixsock::recv(s.get(), &fds);
+    auto c = std::make_unique<Client>();
+    // Commands may arrive in the same read as the greeting.
+    auto nl = got.find('\n');
+    std::string hello = got.substr(0, nl);
+    if (nl != std::string::npos) c->lines.push(got.substr(nl + 1));
+    // "attach STDIN STDOUT STDERR" flags say which descriptors follow.
+    auto words = str::split(str::trim(hello), ' ');
+    size_t next = 0;
+    c->detach_seq = detach_seq_;
+    if (words.size() == 5) c->detach_seq = words[4] == "-" ? "" : parse_detach_keys(words[4]);
+    if (words.size() >= 4 && words[0] == "attach") {
+        if (words[1] == "1" && next < fds.size()) c->in = std::move(fds[next++]);
+        if (words[2] == "1" && next < fds.size()) c->out = std::move(fds[next++]);
+        if (words[3] == "1" && next < fds.size()) c->err = std::move(fds[next++]);
+    }
+    c->ctl = std::move(s);
+    tell(*c, exited_ ? "exit " + std::to_string(exit_status_) : "started " + std::to_string(pid_));
+    clients_.push_back(std::move(c));
+    process_lines(*clients_.back());
+}
+
+void Monitor::loop() {
+    while (!exited_) {
+        std::vector<pollfd> pfds;
+        std::vector<std::function<void()>> handlers;
+        auto add = [&](int fd, std::function<void()> h) {
+            if (fd < 0) return;
+            pfds.push_back({fd, POLLIN, 0});
+            handlers.push_back(std::move(h));
+        };
+        add(sigfd_.get(), [&] {
+            struct signalfd_siginfo si;
+            while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGCHLD) {
+                    int st;
+                    pid_t p;
+                    while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
+                        if (p == pid_) {
+                            if (external_.pid() == p) external_.release();
+                            exited_ = true;
+                            exit_status_ = shell_status(st);
+                        }
+                    }
+                } else {
+                    deliver_signal(static_cast<int>(si.ssi_signo));
+                }
+            }
+        });
+        add(out_r_.get(), [&] { handle_output(out_r_.get(), false); });
+        add(err_r_.get(), [&] { handle_output(err_r_.get(), true); });
+        add(console_.get(), [&] { handle_output(console_.get(), false); });
+        add(listener_.get(), [&] { accept_client(); });
+        for (auto& c : clients_) {
+            Client* cp = c.get();
+            if (c->ctl) add(c->ctl.get(), [this, cp] { handle_ctl(*cp); });
+            if (c->in && !c->detached) add(c->in.get(), [this, cp] { handle_client_input(*cp); });
+        }
+        int n = ::poll(pfds.data(), pfds.size(), -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll");
+        }
+        for (size_t i = 0; i < pfds.size(); ++i)
+            if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) handlers[i]();
+        clients_.erase(std::remove_if(clients_.begin(), clients_.end(), [](auto& c) { return !c->ctl; }),
+                       clients_.end());
+    }
+    // Drain what the container wrote before it died.
+    for (int round = 0; round < 1000 && (out_r_ || err_r_ || console_); ++round) {
+        std::vector<pollfd> pfds;
+        for (int fd : {out_r_.get(), err_r_.get(), console_.get()})
+            if (fd >= 0) pfds.push_back({fd, POLLIN, 0});
+        if (::poll(pfds.data(), pfds.size(), 200) <= 0) break;
+        for (auto& p : pfds)
+            if (p.revents) handle_output(p.fd, p.fd == err_r_.get());
+    }
+    out_r_.reset();
+    err_r_.reset();
+    console_.reset();
+    in_w_.reset();
+}
+
+bool Monitor::should_restart(int status) {
+    const auto& r = cfg_.container.spec.restart;
+    if (stopped_by_user_) return false;
+    if (r.name == "always" || r.name == "unless-stopped") return true;
+    if (r.name == "on-failure") return status != 0 && (r.max_retries == 0 || cfg_.container.restart_count < r.max_retries);
+    return false;
+}
+
+void Monitor::remove_container() {
+    records_.remove(cfg_.container.id);
+    ::umount2(cfg_.paths.rootfs().c_str(), MNT_DETACH);
+    fs::remove_all(cfg_.paths.userdata);
+    fs::remove_all(cfg_.paths.rundir);
+}
+
+void Monitor::finish(int status) {
+    if (cfg_.runtime == "builtin") {
+        try {
+            rt_->remove(cfg_.container.id, true);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "WARNING: runtime cleanup of %s: %s\n", cfg_.container.id.c_str(), e.what());
+        }
+    }
+    fs::write_atomic(cfg_.paths.exit_file(), std::to_string(status) + "\n");
+    records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
+}
+
+int Monitor::run() {
+    prepare();
+    int backoff_ms = 100;
+    for (;;) {
+        exited_ = false;
+        int64_t started = timeutil::now_ns();
+        try {
+            start_once();
+        } catch (const Error& e) {
+            for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
+            records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
+            fs::write_atomic(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
+            if (cfg_.container.spec.remove) remove_container();
+            return kExitEngine;
+        }
+        loop();
+        finish(exit_status_);
+        if (!should_restart(exit_status_)) break;
+        records_.bump_restart(cfg_.container.id);
+        ++cfg_.container.restart_count;
+        // Docker's back-off: doubling from 100 ms, reset after 10 s of running.
+        if (timeutil::now_ns() - started > 10'000'000'000LL) backoff_ms = 100;
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+        backoff_ms = std::min(backoff_ms * 2, 60000);
+        if (stopped_by_user_) break;
+    }
+    if (cfg_.container.spec.remove) remove_container();
+    for (auto& c : clients_) tell(*c, "exit " + signal_exit_text(exit_status_));
+    return 0;
+}
+
+}  // namespace
+
+std::string parse_detach_keys(const std::string& spec) {
+    std::string out;
+    if (spec.empty()) return out;
+    for (auto& k : str::split(spec, ',')) {
+        std::string key = str::lower(str::trim(k));
+        if (key.rfind("ctrl-", 0) == 0 && key.size() == 6) {
+            char c = key[5];
+            if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 1);
+            else if (c == '@') out += '\0';
+            else if (c == '[') out += '\x1b';
+            else if (c == '\\') out += '\x1c';
+            else if (c == ']') out += '\x1d';
+            else if (c == '^') out += '\x1e';
+            else if (c == '_') out += '\x1f';
+            else throw Error("invalid detach key \"" + k + "\"");
+        } else if (key.size() == 1) {
+            out += key[0];
+        } else {
+            throw Error("invalid detach key \"" + k + "\": expected ctrl-<value> or a single character");
+        }
+    }
+    return out;
+}
+
+int run_monitor(MonitorConfig cfg) {
+    try {
+        Monitor m(std::move(cfg));
+        return m.run();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "Error: %s\n", e.what());
+        return kExitEngine;
+    }
+}
+
+}  // namespace skiff::container

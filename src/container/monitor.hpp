@@ -1,0 +1,40 @@
+// The per-container monitor (our conmon): runs in a forked child, in the
+// container's user and mount namespaces; mounts the root filesystem, starts
+// the container through the runtime, relays its stdio to the log and to
+// attached clients, records the exit and applies the restart policy.
+#pragma once
+
+#include <string>
+
+#include "container/record.hpp"
+#include "container/rootfs.hpp"
+#include "util/json.hpp"
+
+namespace skiff::container {
+
+struct MonitorConfig {
+    Container container;
+    ContainerPaths paths;
+    std::string database;
+    std::string runtime_root;
+    std::string runtime = "builtin";  // builtin, or a runc-compatible program
+    RootfsRequest rootfs;
+    Json image_config;
+    std::string log_driver = "k8s-file";
+    int64_t log_max_size = 0;
+    bool userns = false;
+    bool full_id_map = true;
+    std::string detach_keys = "ctrl-p,ctrl-q";
+    // The first attached client (foreground run, start -a): its control
+    // socket and its stdin (when -i), stdout and stderr.
+    int client_ctl = -1;
+    int client_fds[3] = {-1, -1, -1};
+};
+
+// Never returns to the caller's stack: its result is the child's exit status.
+int run_monitor(MonitorConfig cfg);
+
+// "ctrl-p,ctrl-q" → the bytes to watch for; empty disables detaching.
+std::string parse_detach_keys(const std::string& spec);
+
+}  // namespace skiff::container

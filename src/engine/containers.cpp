@@ -1,0 +1,531 @@
+#include "engine/containers.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "container/bundle.hpp"
+#include "container/monitor.hpp"
+#include "engine/userns.hpp"
+#include "image/layer_import.hpp"
+#include "state/ids.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/host.hpp"
+#include "util/process.hpp"
+#include "util/strings.hpp"
+#include "util/timeutil.hpp"
+#include "util/unixsock.hpp"
+
+namespace skiff::engine {
+
+using container::Container;
+
+namespace {
+
+container::Records records(Engine& e) { return container::Records(e.db()); }
+
+container::ContainerPaths cpaths(Engine& e, const std::string& id) { return container::container_paths(e.paths(), id); }
+
+// Alive and not a zombie: a monitor orphaned to a PID 1 that does not reap
+// stays a zombie, which kill(0) would still report.
+bool alive(pid_t pid) {
+    if (pid <= 0 || (::kill(pid, 0) < 0 && errno != EPERM)) return false;
+    auto stat = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return false;
+    auto close = stat->rfind(')');
+    return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z';
+}
+
+std::optional<int> read_exit_file(const std::string& path) {
+    auto text = fs::read_file_if_exists(path);
+    if (!text || str::trim(*text).empty()) return std::nullopt;
+    try {
+        return std::stoi(str::trim(*text));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// Kills a leftover container init whose monitor is gone. The process may
+// run as a subordinate ID: join its user namespace (ours) to signal it.
+void kill_orphan(pid_t pid) {
+    if (!alive(pid)) return;
+    if (::kill(pid, SIGKILL) == 0) return;
+    pid_t child = ::fork();
+    if (child == 0) {
+        int fd = ::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && ::setns(fd, CLONE_NEWUSER) == 0) ::kill(pid, SIGKILL);
+        _exit(0);
+    }
+    if (child > 0) ::waitpid(child, nullptr, 0);
+}
+
+std::string first_line_command(const Container& c, const Json& image_config) {
+    std::vector<std::string> argv;
+    try {
+        argv = container::container_argv(c.spec, image_config);
+    } catch (const Error&) {
+    }
+    return str::join(argv, " ");
+}
+
+Json image_config_of(Engine& e, const Container& c) {
+    if (c.image_id.empty()) return Json::object();
+    auto img = e.images().get_by_id(c.image_id);
+    if (!img) return Json::object();
+    return img->config.value("config", Json::object());
+}
+
+UniqueFd connect_monitor(Engine& e, const Container& c) {
+    return unixsock::connect_to(cpaths(e, c.id).attach_socket());
+}
+
+// Reads "exit N" (or EOF) from a monitor connection, up to timeout_ms (-1: forever).
+std::optional<int> await_exit(int sock, int timeout_ms) {
+    unixsock::LineReader lines;
+    int64_t deadline = timeout_ms < 0 ? -1 : timeutil::now_ns() / 1000000 + timeout_ms;
+    for (;;) {
+        int wait = -1;
+        if (deadline >= 0) {
+            wait = static_cast<int>(deadline - timeutil::now_ns() / 1000000);
+            if (wait <= 0) return std::nullopt;
+        }
+        pollfd p{sock, POLLIN, 0};
+        int n = ::poll(&p, 1, wait);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return std::nullopt;
+        if (!lines.fill(sock)) return -1;  // the monitor went away
+        std::string line;
+        while (lines.next(line))
+            if (line.rfind("exit ", 0) == 0) return std::atoi(line.c_str() + 5);
+    }
+}
+
+}  // namespace
+
+int parse_signal(const std::string& raw) {
+    std::string s = str::upper(raw);
+    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
+        int n = std::atoi(s.c_str());
+        if (n <= 0 || n >= NSIG) throw Error("invalid signal: " + raw);
+        return n;
+    }
+    if (s.rfind("SIG", 0) == 0) s = s.substr(3);
+    for (int i = 1; i < NSIG; ++i) {
+        const char* abbrev = sigabbrev_np(i);
+        if (abbrev && s == abbrev) return i;
+    }
+    if (s == "RTMIN") return SIGRTMIN;
+    throw Error("invalid signal: " + raw);
+}
+
+Container create_container(Engine& e, container::ContainerSpec spec, const image::Image& img, const std::string& name) {
+    Container c;
+    c.id = state::random_id();
+    c.name = name;
+    c.image_id = img.id;
+    c.image_name = spec.image_ref;
+    c.created = timeutil::now_ns();
+    c.spec = std::move(spec);
+    if (!c.spec.cidfile.empty() && fs::exists(c.spec.cidfile))
+        throw Error("container ID file found, make sure the other container isn't running or delete " + c.spec.cidfile);
+    if (!name.empty()) {
+        static const std::string allowed =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+        if (!std::isalnum(static_cast<unsigned char>(name[0])) || name.find_first_not_of(allowed) != std::string::npos)
+            throw Error("invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    // The record first: the name is claimed atomically by the database.
+    records(e).insert(c, !name.empty());
+    auto p = cpaths(e, c.id);
+    try {
+        fs::make_dirs(p.userdata, 0700);
+        fs::make_dirs(p.rundir, 0700);
+        if (!c.spec.cidfile.empty()) fs::write_atomic(c.spec.cidfile, c.id);
+    } catch (...) {
+        records(e).remove(c.id);
+        throw;
+    }
+    return c;
+}
+
+Session start_container(Engine& e, const Container& c, const AttachFds& attach) {
+    auto img = e.images().get_by_id(c.image_id);
+    if (!img) throw Error("image " + c.image_id.substr(0, 12) + " of container " + c.name + " is gone");
+    container::MonitorConfig cfg;
+    cfg.container = c;
+    cfg.paths = cpaths(e, c.id);
+    cfg.database = e.paths().database();
+    cfg.runtime_root = e.paths().runtime_state_dir();
+    const auto& conf = e.ctx().config();
+    cfg.runtime = conf.runtime.empty() ? "builtin" : conf.runtime;
+    if (cfg.runtime != "builtin") {
+        auto path = fs::find_executable(cfg.runtime);
+        if (!path) throw Error("runtime \"" + cfg.runtime + "\" not found in $PATH", kExitCannotInvoke);
+        cfg.runtime = *path;
+    }
+    for (auto& id : img->top_layer.empty() ? std::vector<std::string>{} : e.images().layer_chain(img->top_layer))
+        cfg.rootfs.layers_lowest_first.push_back(e.images().layer_dir(id));
+    cfg.rootfs.upper = cfg.paths.upper();
+    cfg.rootfs.work = cfg.paths.work();
+    cfg.rootfs.target = cfg.paths.rootfs();
+    cfg.rootfs.driver = conf.storage_driver;
+    cfg.rootfs.userns = geteuid() != 0 || image::in_user_namespace();
+    cfg.image_config = img->config.value("config", Json::object());
+    cfg.log_driver = c.spec.log_driver.empty() ? conf.log_driver : c.spec.log_driver;
+    if (cfg.log_driver == "journald")
+        throw Error("log driver journald is not supported by this build yet; use k8s-file, json-file or none");
+    if (auto it = c.spec.log_opts.find("max-size"); it != c.spec.log_opts.end())
+        cfg.log_max_size = str::parse_ram_bytes(it->second);
+    cfg.userns = geteuid() != 0;
+    cfg.full_id_map = !host::subordinate_ranges("/etc/subuid").empty();
+    cfg.detach_keys = attach.detach_keys;
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+    UniqueFd mine(pair[0]), theirs(pair[1]);
+    std::string monitor_log = cfg.paths.userdata + "/monitor.log";
+    e.release_db();
+    pid_t monitor = fork_into_userns(
+        [&]() -> int {
+            // The monitor keeps none of the caller's stdio: `$(skiff run -d …)`
+            // must not wait for it. Attached descriptors are handed over as copies.
+            cfg.client_ctl = ::dup(theirs.get());
+            if (attach.attach) {
+                cfg.client_fds[0] = attach.in >= 0 ? ::dup(attach.in) : -1;
+                cfg.client_fds[1] = attach.out >= 0 ? ::dup(attach.out) : -1;
+                cfg.client_fds[2] = attach.err >= 0 ? ::dup(attach.err) : -1;
+            }
+            int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            int log = ::open(monitor_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            ::dup2(null, 0);
+            ::dup2(null, 1);
+            ::dup2(log >= 0 ? log : null, 2);
+            return container::run_monitor(std::move(cfg));
+        },
+        false);
+    theirs.reset();
+    Session s;
+    s.monitor = monitor;
+    auto& lines = s.lines;
+    for (bool started = false; !started;) {
+        if (!lines.fill(mine.get())) {
+            ::waitpid(monitor, nullptr, WNOHANG);
+            auto log = fs::read_file_if_exists(monitor_log).value_or("");
+            std::string last = str::trim(log.substr(log.rfind('\n', log.size() > 1 ? log.size() - 2 : 0) + 1));
+            throw Error("container " + c.name + " failed to start" + (last.empty() ? "" : ": " + last));
+        }
+        std::string line;
+        while (!started && lines.next(line)) {
+            if (line.rfind("started", 0) == 0) {
+                started = true;
+            } else if (line.rfind("error ", 0) == 0) {
+                std::string msg = line.substr(6);
+                int code = msg.find("not found") != std::string::npos || msg.find("No such file") != std::string::npos
+                               ? kExitNotFound
+                               : kExitCannotInvoke;
+                throw Error(msg, code);
+            }
+        }
+    }
+    s.ctl = std::move(mine);
+    return s;
+}
+
+WaitResult wait_session(Session& s, bool sig_proxy, int tty_fd) {
+    WaitResult r;
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    for (int sig : {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&mask, sig);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    auto send_size = [&] {
+        struct winsize ws {};
+        if (tty_fd >= 0 && ::ioctl(tty_fd, TIOCGWINSZ, &ws) == 0)
+            unixsock::send(s.ctl.get(), "resize " + std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col) + "\n");
+    };
+    if (tty_fd >= 0) send_size();
+    auto& lines = s.lines;
+    for (bool first = true;; first = false) {
+        std::string line;
+        while (first && lines.next(line)) {
+            if (line.rfind("exit ", 0) == 0) {
+                r.exit_code = std::atoi(line.c_str() + 5);
+                sigprocmask(SIG_SETMASK, &old, nullptr);
+                return r;
+            }
+        }
+        pollfd p[2] = {{s.ctl.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll");
+        }
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGWINCH) send_size();
+                else if (sig_proxy) unixsock::send(s.ctl.get(), "kill " + std::to_string(si.ssi_signo) + "\n");
+            }
+        }
+        if (p[0].revents) {
+            if (!lines.fill(s.ctl.get())) {
+                sigprocmask(SIG_SETMASK, &old, nullptr);
+                throw Error("the container's monitor exited unexpectedly");
+            }
+            while (lines.next(line)) {
+                if (line.rfind("exit ", 0) == 0) {
+                    r.exit_code = std::atoi(line.c_str() + 5);
+                    sigprocmask(SIG_SETMASK, &old, nullptr);
+                    return r;
+                }
+                if (line == "detached") {
+                    r.detached = true;
+                    sigprocmask(SIG_SETMASK, &old, nullptr);
+                    return r;
+                }
+            }
+        }
+    }
+}
+
+Container refresh(Engine& e, const Container& c) {
+    if (!c.running()) return c;
+    auto p = cpaths(e, c.id);
+    bool same_boot = c.boot_id == host::boot_id();
+    if (same_boot && alive(c.monitor_pid) && fs::exists(p.attach_socket())) return c;
+    // The monitor is gone: the container ended with it (or the host rebooted).
+    auto code = read_exit_file(p.exit_file());
+    if (same_boot && c.pid > 0) kill_orphan(c.pid);
+    auto fresh = records(e).get(c.id);
+    if (!fresh || !fresh->running()) return fresh ? *fresh : c;
+    records(e).set_exited(c.id, code.value_or(255), timeutil::now_ns());
+    return *records(e).get(c.id);
+}
+
+Container find_container(Engine& e, const std::string& ref) { return refresh(e, records(e).resolve(ref)); }
+
+std::vector<Container> list_containers(Engine& e) {
+    std::vector<Container> out;
+    for (auto& c : records(e).list()) out.push_back(refresh(e, c));
+    return out;
+}
+
+void kill_container(Engine& e, const Container& c, int sig) {
+    if (!c.running()) throw Error("can only kill running containers. " + c.id.substr(0, 12) + " is in state " + c.state);
+    auto sock = connect_monitor(e, c);
+    unixsock::send(sock.get(), "attach 0 0 0\n");
+    unixsock::send(sock.get(), "kill " + std::to_string(sig) + "\n");
+}
+
+void stop_container(Engine& e, const Container& c, int timeout) {
+    if (!c.running()) return;
+    std::string stop_signal = c.spec.stop_signal;
+    if (stop_signal.empty()) stop_signal = image_config_of(e, c).value("StopSignal", "SIGTERM");
+    int sig = parse_signal(stop_signal);
+    UniqueFd sock;
+    try {
+        sock = connect_monitor(e, c);
+    } catch (const Error&) {
+        refresh(e, c);
+        return;
+    }
+    unixsock::send(sock.get(), "attach 0 0 0\n");
+    unixsock::send(sock.get(), "stop " + std::to_string(sig) + "\n");
+    if (await_exit(sock.get(), timeout * 1000)) return;
+    std::fprintf(stderr, "WARNING: %s did not stop within %d seconds: sending SIGKILL\n", c.name.c_str(), timeout);
+    unixsock::send(sock.get(), "stop 9\n");
+    await_exit(sock.get(), -1);
+}
+
+void remove_container(Engine& e, const Container& c0, bool force) {
+    Container c = refresh(e, c0);
+    if (c.running()) {
+        if (!force)
+            throw Error("cannot remove container " + c.id.substr(0, 12) +
+                        ": container is running: stop the container before removing or force remove");
+        try {
+            auto sock = connect_monitor(e, c);
+            unixsock::send(sock.get(), "attach 0 0 0\n");
+            unixsock::send(sock.get(), "stop 9\n");
+            await_exit(sock.get(), 10000);
+        } catch (const Error&) {
+        }
+        c = refresh(e, *records(e).get(c.id));
+        if (c.running() && c.pid > 0) kill_orphan(c.pid);
+    }
+    auto p = cpaths(e, c.id);
+    records(e).remove(c.id);
+    fs::remove_all(p.userdata);
+    fs::remove_all(p.rundir);
+}
+
+int wait_container(Engine& e, const std::string& id, const std::string& condition) {
+    if (condition != "stopped" && condition != "exited" && condition != "not-running" && condition != "running")
+        throw Error("invalid --condition \"" + condition + "\": expected running, stopped, exited or not-running");
+    for (int delay = 5;; delay = std::min(delay * 2, 100)) {
+        auto rec = records(e).get(id);
+        if (!rec) throw NotFound("no such container: " + id);
+        Container c = refresh(e, *rec);
+        if (condition == "running" ? c.running() : !c.running()) {
+            if (condition == "running") return 0;
+            if (c.state != "created" || condition == "not-running") return c.exit_code;
+        }
+        if (c.running() && condition != "running") {
+            try {
+                auto sock = connect_monitor(e, c);
+                unixsock::send(sock.get(), "attach 0 0 0\n");
+                if (await_exit(sock.get(), -1)) continue;
+            } catch (const Error&) {
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
+}
+
+std::string status_text(const Container& c, int64_t now) {
+    if (c.state == "running" || c.state == "stopping") return "Up " + str::human_duration((now - c.started_at) / 1000000000LL);
+    if (c.state == "paused") return "Up " + str::human_duration((now - c.started_at) / 1000000000LL) + " (Paused)";
+    if (c.state == "exited")
+        return "Exited (" + std::to_string(c.exit_code) + ") " + timeutil::ago(c.finished_at, now);
+    return "Created";
+}
+
+Json ps_row(Engine& e, const Container& c, bool no_trunc, bool size) {
+    int64_t now = timeutil::now_ns();
+    std::string cmd = first_line_command(c, image_config_of(e, c));
+    if (!no_trunc && cmd.size() > 20) cmd = cmd.substr(0, 19) + "…";
+    Json labels = Json::object();
+    for (auto& [k, v] : c.spec.labels) labels[k] = v;
+    std::vector<std::string> label_list;
+    for (auto& [k, v] : c.spec.labels) label_list.push_back(k + "=" + v);
+    Json mounts = Json::array();
+    for (auto& m : c.spec.mounts) mounts.push_back(m.source.empty() ? m.destination : m.source);
+    Json row = {
+        {"ID", no_trunc ? c.id : c.id.substr(0, 12)},
+        {"Image", c.image_name},
+        {"ImageID", c.image_id},
+        {"Command", "\"" + cmd + "\""},
+        {"CreatedAt", timeutil::rfc3339_nano(c.created)},
+        {"RunningFor", timeutil::ago(c.created, now)},
+        {"Ports", ""},
+        {"State", c.state == "stopping" ? "running" : c.state},
+        {"Status", status_text(c, now)},
+        {"Names", c.name},
+        {"Labels", str::join(label_list, ",")},
+        {"LabelMap", labels},
+        {"Mounts", str::join(mounts.get<std::vector<std::string>>(), ",")},
+        {"Networks", c.spec.network},
+        {"Pid", c.pid},
+        {"ExitCode", c.exit_code},
+        {"Size", ""},
+    };
+    if (size) row["Size"] = "0B (virtual 0B)";
+    return row;
+}
+
+Json inspect_container(Engine& e, const Container& c) {
+    auto p = cpaths(e, c.id);
+    Json img_cfg = image_config_of(e, c);
+    std::vector<std::string> argv;
+    try {
+        argv = container::container_argv(c.spec, img_cfg);
+    } catch (const Error&) {
+    }
+    Json mounts = Json::array();
+    for (auto& m : c.spec.mounts) {
+        bool ro = std::find(m.options.begin(), m.options.end(), "ro") != m.options.end();
+        mounts.push_back({{"Type", m.type}, {"Source", m.source}, {"Destination", m.destination}, {"Mode", ""},
+                          {"RW", !ro}, {"Propagation", m.type == "bind" ? "rprivate" : ""}});
+    }
+    Json labels = Json::object();
+    for (auto& [k, v] : c.spec.labels) labels[k] = v;
+    Json env = container::container_env(c.spec, img_cfg, container::container_hostname(c), "/root");
+    std::string status = c.state == "stopping" ? "running" : c.state;
+    return {
+        {"Id", c.id},
+        {"Created", timeutil::rfc3339_nano(c.created)},
+        {"Path", argv.empty() ? "" : argv[0]},
+        {"Args", argv.size() > 1 ? Json(std::vector<std::string>(argv.begin() + 1, argv.end())) : Json::array()},
+        {"State",
+         {{"Status", status},
+          {"Running", c.running()},
+          {"Paused", c.state == "paused"},
+          {"Restarting", false},
+          {"OOMKilled", false},
+          {"Dead", false},
+          {"Pid", c.pid},
+          {"ExitCode", c.exit_code},
+          {"Error", ""},
+          {"StartedAt", c.started_at ? timeutil::rfc3339_nano(c.started_at) : "0001-01-01T00:00:00Z"},
+          {"FinishedAt", c.finished_at ? timeutil::rfc3339_nano(c.finished_at) : "0001-01-01T00:00:00Z"}}},
+        {"Image", "sha256:" + c.image_id},
+        {"ImageName", c.image_name},
+        {"ResolvConfPath", p.rundir + "/etc/resolv.conf"},
+        {"HostnamePath", p.rundir + "/etc/hostname"},
+        {"HostsPath", p.rundir + "/etc/hosts"},
+        {"LogPath", p.log()},
+        {"Name", "/" + c.name},
+        {"RestartCount", c.restart_count},
+        {"Driver", e.ctx().config().storage_driver.empty() ? "overlay" : e.ctx().config().storage_driver},
+        {"Platform", "linux"},
+        {"HostConfig",
+         {{"Binds", Json::array()},
+          {"NetworkMode", c.spec.network},
+          {"RestartPolicy", {{"Name", c.spec.restart.name}, {"MaximumRetryCount", c.spec.restart.max_retries}}},
+          {"AutoRemove", c.spec.remove},
+          {"CapAdd", c.spec.cap_add},
+          {"CapDrop", c.spec.cap_drop},
+          {"Privileged", c.spec.privileged},
+          {"ReadonlyRootfs", c.spec.read_only},
+          {"Memory", c.spec.memory},
+          {"MemorySwap", c.spec.memory_swap},
+          {"NanoCpus", static_cast<int64_t>(c.spec.cpus * 1e9)},
+          {"CpuShares", c.spec.cpu_shares},
+          {"CpusetCpus", c.spec.cpuset_cpus},
+          {"PidsLimit", c.spec.pids_limit},
+          {"ShmSize", c.spec.shm_size},
+          {"Init", c.spec.init},
+          {"IpcMode", c.spec.ipc.empty() ? "private" : c.spec.ipc},
+          {"PidMode", c.spec.pid},
+          {"UTSMode", c.spec.uts},
+          {"LogConfig", {{"Type", c.spec.log_driver.empty() ? e.ctx().config().log_driver : c.spec.log_driver},
+                         {"Config", c.spec.log_opts}}},
+          {"GroupAdd", c.spec.group_add},
+          {"Sysctls", c.spec.sysctls},
+          {"Ulimits", c.spec.ulimits},
+          {"Devices", c.spec.devices},
+          {"Dns", c.spec.dns},
+          {"DnsSearch", c.spec.dns_search},
+          {"DnsOptions", c.spec.dns_options},
+          {"ExtraHosts", c.spec.add_hosts}}},
+        {"Mounts", mounts},
+        {"Config",
+         {{"Hostname", container::container_hostname(c)},
+          {"User", c.spec.user.empty() ? img_cfg.value("User", "") : c.spec.user},
+          {"Tty", c.spec.tty},
+          {"OpenStdin", c.spec.interactive},
+          {"Env", env},
+          {"Cmd", c.spec.command.empty() && !c.spec.entrypoint_set ? img_cfg.value("Cmd", Json::array())
+                                                                    : Json(c.spec.command)},
+          {"Image", c.image_name},
+          {"WorkingDir", c.spec.workdir.empty() ? img_cfg.value("WorkingDir", "") : c.spec.workdir},
+          {"Entrypoint", c.spec.entrypoint_set ? Json(c.spec.entrypoint) : img_cfg.value("Entrypoint", Json(nullptr))},
+          {"Labels", labels},
+          {"Annotations", c.spec.annotations},
+          {"StopSignal", c.spec.stop_signal.empty() ? img_cfg.value("StopSignal", "SIGTERM") : c.spec.stop_signal},
+          {"StopTimeout", c.spec.stop_timeout < 0 ? 10 : c.spec.stop_timeout}}},
+        {"NetworkSettings", {{"Networks", Json::object()}, {"Ports", Json::object()}, {"IPAddress", ""}}},
+    };
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,110 @@
+// exec: a new process in a running container, started by this very
+// process (no monitor round trip): join the container's user namespace,
+// then let the runtime join the rest.
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "container/users.hpp"
+#include "engine/containers.hpp"
+#include "oci/runtime.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+// Puts the terminal in raw mode for the life of the object.
+class RawTerminal {
+public:
+    explicit RawTerminal(int fd) : fd_(fd) {
+        if (::tcgetattr(fd_, &saved_) != 0) {
+            fd_ = -1;
+            return;
+        }
+        struct termios raw = saved_;
+        ::cfmakeraw(&raw);
+        ::tcsetattr(fd_, TCSANOW, &raw);
+    }
+    ~RawTerminal() {
+        if (fd_ >= 0) ::tcsetattr(fd_, TCSANOW, &saved_);
+    }
+    RawTerminal(const RawTerminal&) = delete;
+    RawTerminal& operator=(const RawTerminal&) = delete;
+
+private:
+    int fd_;
+    struct termios saved_ {};
+};
+
+void join_user_namespace(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
+    UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!target) throw_errno("open " + path);
+    UniqueFd self(::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC));
+    struct stat a, b;
+    if (self && ::fstat(target.get(), &a) == 0 && ::fstat(self.get(), &b) == 0 && a.st_ino == b.st_ino) return;
+    if (::setns(target.get(), CLONE_NEWUSER) < 0) throw_errno("join the container's user namespace");
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the user namespace");
+}
+
+}  // namespace
+
+int exec_in_container(Engine& e, const container::Container& c, const ExecRequest& req) {
+    if (c.state != "running")
+        throw Error("can only create exec sessions on running containers: container state improper");
+    if (req.argv.empty()) throw Error("exec requires a command");
+    std::string runtime_root = e.paths().runtime_state_dir();
+    if (geteuid() != 0 || c.monitor_pid > 0) {
+        // Rootless containers live in their monitor's user namespace.
+        if (geteuid() != 0) join_user_namespace(c.pid);
+    }
+    oci::RuntimeOptions ro;
+    ro.root = runtime_root;
+    oci::Runtime rt(ro);
+    oci::Spec spec = rt.config(c.id);
+    if (!spec.process) throw Error("container " + c.name + " has no process in its runtime config");
+    oci::Process p = *spec.process;
+    p.args = req.argv;
+    p.terminal = req.tty;
+    for (auto& kv : req.env) {
+        std::string key = kv.substr(0, kv.find('='));
+        bool replaced = false;
+        for (auto& old : p.env)
+            if (old.substr(0, old.find('=')) == key) old = kv, replaced = true;
+        if (!replaced) p.env.push_back(kv);
+    }
+    if (!req.workdir.empty()) p.cwd = req.workdir;
+    if (!req.user.empty()) {
+        auto u = container::resolve_user("/proc/" + std::to_string(c.pid) + "/root", req.user, {});
+        p.user.uid = u.uid;
+        p.user.gid = u.gid;
+        p.user.additional_gids = u.additional_gids;
+    }
+    if (req.privileged && p.capabilities) {
+        auto& caps = *p.capabilities;
+        std::vector<int> all;
+        for (int i = 0; i <= CAP_LAST_CAP; ++i) all.push_back(i);
+        caps.bounding = caps.effective = caps.permitted = all;
+    }
+    oci::ExecOptions o;
+    UniqueFd null;
+    if (!req.interactive && !req.tty) {
+        null = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        o.stdio[0] = null.get();
+    }
+    std::unique_ptr<RawTerminal> raw;
+    if (req.tty && ::isatty(0)) raw = std::make_unique<RawTerminal>(0);
+    oci::Started s = rt.exec(c.id, p, o);
+    if (req.detach) {
+        s.pidfd.reset();
+        return 0;
+    }
+    return oci::Runtime::wait(s);
+}
+
+}  // namespace skiff::engine
