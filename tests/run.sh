@@ -61,6 +61,9 @@ chmod -R a+rX "$stage"
 files=("$stage/tests/system")
 [ -n "$filter" ] && files=("$stage/tests/system/$filter")
 
+# A hung test fails after this many seconds instead of stalling the run.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
+
 run_bats() {  # $1: label; rest: command prefix
     local label=$1; shift
     echo "== system tests ($label)"
@@ -74,7 +77,7 @@ if [ "$(id -u)" = 0 ]; then
         mkdir -p "$rt" && chown "$test_user:" "$rt" && chmod 0700 "$rt"
         home=$(getent passwd "$test_user" | cut -d: -f6)
         run_bats rootless runuser -u "$test_user" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME="$home" USER="$test_user" XDG_RUNTIME_DIR="$rt" TMPDIR=/tmp
+            HOME="$home" USER="$test_user" XDG_RUNTIME_DIR="$rt" TMPDIR=/tmp BATS_TEST_TIMEOUT="$BATS_TEST_TIMEOUT"
     else
         echo "not ok - rootless tests need the user $test_user (created by .ci/run)"
         failed=$((failed + 1))

@@ -14,6 +14,7 @@ cli::Table build_table() {
     register_registry(t);
     register_containers(t);
     register_container_info(t);
+    register_storage(t);
     return t;
 }
 

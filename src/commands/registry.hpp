@@ -15,5 +15,6 @@ void register_unshare(cli::Table& t);
 void register_registry(cli::Table& t);  // registry_cmds.cpp
 void register_containers(cli::Table& t);
 void register_container_info(cli::Table& t);
+void register_storage(cli::Table& t);  // system df, system reset
 
 }  // namespace skiff::commands

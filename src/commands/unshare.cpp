@@ -1,16 +1,10 @@
 // `skiff unshare [COMMAND]`: a shell (or command) in the rootless user
 // namespace, where image files show their in-container owners.
-#include <unistd.h>
-
 #include <cstdlib>
-#include <cstring>
 
 #include "cli/context.hpp"
 #include "commands/registry.hpp"
-#include "engine/engine.hpp"
-#include "util/error.hpp"
-
-extern char** environ;
+#include "layers/userns.hpp"
 
 namespace skiff::commands {
 
@@ -19,21 +13,11 @@ namespace {
 using cli::Complete;
 
 int unshare_cmd(Context& ctx, const cli::Args& args) {
-    engine::Engine e(ctx);
-    e.enter_storage_namespace();  // returns at once as real root
-    std::vector<std::string> cmd = args.positionals;
-    if (cmd.empty()) {
-        const char* shell = std::getenv("SHELL");
-        cmd.push_back(shell && *shell ? shell : "/bin/sh");
-    }
     ::setenv("SKIFF_ROOT", ctx.paths().root().c_str(), 1);
     ::setenv("SKIFF_RUNROOT", ctx.paths().runroot().c_str(), 1);
-    std::vector<char*> argv;
-    for (auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    int err = errno;
-    throw Error("exec " + cmd[0] + ": " + std::strerror(err), err == ENOENT ? kExitNotFound : kExitCannotInvoke);
+    // Forks straight into the namespace and execs the command there (or
+    // $SHELL); as real root it simply runs it.
+    return layers::unshare_exec(args.positionals);
 }
 
 }  // namespace

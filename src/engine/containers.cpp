@@ -1,5 +1,6 @@
 #include "engine/containers.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -111,6 +112,20 @@ std::optional<int> await_exit(int sock, int timeout_ms) {
     }
 }
 
+void close_fds_except(const std::vector<int>& keep) {
+    std::vector<int> doomed;
+    if (DIR* d = ::opendir("/proc/self/fd")) {
+        int self = ::dirfd(d);
+        while (auto* ent = ::readdir(d)) {
+            int fd = std::atoi(ent->d_name);
+            if (ent->d_name[0] == '.' || fd < 3 || fd == self) continue;
+            if (std::find(keep.begin(), keep.end(), fd) == keep.end()) doomed.push_back(fd);
+        }
+        ::closedir(d);
+    }
+    for (int fd : doomed) ::close(fd);
+}
+
 }  // namespace
 
 int parse_signal(const std::string& raw) {
@@ -211,6 +226,9 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
             ::dup2(null, 0);
             ::dup2(null, 1);
             ::dup2(log >= 0 ? log : null, 2);
+            // Nothing else of the caller's may stay open in a long-lived
+            // monitor (a test harness waits for its pipes to close).
+            close_fds_except({cfg.client_ctl, cfg.client_fds[0], cfg.client_fds[1], cfg.client_fds[2]});
             return container::run_monitor(std::move(cfg));
         },
         false);

@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
-#include "image/layer_import.hpp"
 #include "engine/userns.hpp"
+#include "layers/userns.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -29,13 +29,23 @@ void Engine::release_db() {
     db_.reset();
 }
 
-void Engine::enter_storage_namespace() {
-    if (geteuid() == 0 && !image::in_user_namespace()) return;
-    if (std::getenv(kInUsernsEnv)) return;
-    // The database must not be open across the re-exec: the child opens its own.
-    db_.reset();
-    images_.reset();
-    std::exit(reexec_in_userns(ctx_.argv()));
+layers::Driver& Engine::driver() {
+    if (!driver_) {
+        auto opts = layers::store_driver_options(paths());
+        auto choice = layers::select_store_driver(&db(), opts, ctx_.config().storage_driver, true);
+        driver_ = layers::make_driver(choice.kind, std::move(opts));
+    }
+    return *driver_;
+}
+
+void Engine::enter_storage_namespace(bool check_driver) {
+    if ((geteuid() != 0 || layers::in_user_namespace()) && !std::getenv(kInUsernsEnv)) {
+        // The database must not be open across the re-exec: the child opens its own.
+        db_.reset();
+        images_.reset();
+        std::exit(reexec_in_userns(ctx_.argv()));
+    }
+    if (check_driver) driver();
 }
 
 }  // namespace skiff::engine

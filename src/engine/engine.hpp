@@ -8,6 +8,7 @@
 
 #include "cli/context.hpp"
 #include "image/store.hpp"
+#include "layers/driver.hpp"
 #include "state/db.hpp"
 
 namespace skiff::engine {
@@ -21,11 +22,19 @@ public:
     state::Database& db();
     image::Store& images();
 
+    // The store's storage driver (layers::select_store_driver): the one the
+    // store records; a fresh store records the one asked for (--storage-driver,
+    // skiff.conf [storage] driver) or else the one detected. Throws when the
+    // store has another driver than the one asked for.
+    layers::Driver& driver();
+
     // Rootless storage work (unpacking layers, mounting) must run as root
     // of the user namespace so files keep their owners. Re-executes this
     // very command in that namespace and exits with its status; returns at
-    // once when already there or when running as real root.
-    void enter_storage_namespace();
+    // once when already there or when running as real root. Then, unless
+    // `check_driver` is false (system reset), settles driver() before any
+    // storage work.
+    void enter_storage_namespace(bool check_driver = true);
 
     // Closes the database (reopened on next use). A process that forks
     // must not carry an open SQLite connection into the child: SQLite's
@@ -36,6 +45,7 @@ private:
     Context& ctx_;
     std::unique_ptr<state::Database> db_;
     std::unique_ptr<image::Store> images_;
+    std::unique_ptr<layers::Driver> driver_;
 };
 
 }  // namespace skiff::engine

@@ -99,7 +99,15 @@ int exec_in_container(Engine& e, const container::Container& c, const ExecReques
     }
     std::unique_ptr<RawTerminal> raw;
     if (req.tty && ::isatty(0)) raw = std::make_unique<RawTerminal>(0);
-    oci::Started s = rt.exec(c.id, p, o);
+    oci::Started s;
+    try {
+        s = rt.exec(c.id, p, o);
+    } catch (const Error& err) {
+        // Docker's codes for a command that cannot run: 127 not found, 126 not runnable.
+        std::string msg = err.what();
+        bool missing = msg.find("not found") != std::string::npos || msg.find("No such file") != std::string::npos;
+        throw Error(msg, missing ? kExitNotFound : kExitCannotInvoke);
+    }
     if (req.detach) {
         s.pidfd.reset();
         return 0;

@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <sstream>
 
+#include "layers/driver.hpp"
+#include "layers/userns.hpp"
 #include "state/db.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -28,10 +31,14 @@ std::string compiler() {
 #endif
 }
 
+// The ranges as the namespace maps them: container IDs from 1, back to back.
 Json subid_ranges(const std::string& file) {
     Json out = Json::array();
-    for (auto& r : host::subordinate_ranges(file))
-        out.push_back({{"container_id", 1}, {"host_id", r.start}, {"size", r.count}});
+    int64_t next = 1;
+    for (auto& r : layers::read_subids(file, host::user_name(), getuid())) {
+        out.push_back({{"container_id", next}, {"host_id", r.start}, {"size", r.count}});
+        next += r.count;
+    }
     return out;
 }
 
@@ -75,16 +82,27 @@ Json info_facts(Context& ctx) {
     auto cg = host::cgroups(rootless);
 
     int64_t containers = 0, running = 0, paused = 0, stopped = 0, images = 0, volumes = 0;
-    if (fs::exists(paths.database())) {
-        state::Database db(paths.database());
-        containers = count(db, "SELECT count(*) FROM containers");
-        running = count(db, "SELECT count(*) FROM containers WHERE state = 'running'");
-        paused = count(db, "SELECT count(*) FROM containers WHERE state = 'paused'");
+    std::optional<state::Database> db;
+    if (fs::exists(paths.database())) db.emplace(paths.database());
+    // The store's own driver; for a fresh store the one it would get (the
+    // configured one, else detected: a cached probe).
+    auto driver_choice =
+        layers::select_store_driver(db ? &*db : nullptr, layers::store_driver_options(paths), cfg.storage_driver,
+                                    false, true);
+    std::string driver(layers::driver_name(driver_choice.kind));
+    Json graph_status = {{"Source", driver_choice.origin}};
+    if (!driver_choice.why_not_overlay.empty()) graph_status["OverlayUnavailable"] = driver_choice.why_not_overlay;
+    if (driver_choice.origin == "store" && !cfg.storage_driver.empty() &&
+        layers::parse_driver(cfg.storage_driver) != driver_choice.kind)
+        graph_status["Mismatch"] = cfg.storage_driver + " is configured; run skiff system reset to switch";
+    if (db) {
+        containers = count(*db, "SELECT count(*) FROM containers");
+        running = count(*db, "SELECT count(*) FROM containers WHERE state = 'running'");
+        paused = count(*db, "SELECT count(*) FROM containers WHERE state = 'paused'");
         stopped = containers - running - paused;
-        images = count(db, "SELECT count(*) FROM images");
-        volumes = count(db, "SELECT count(*) FROM volumes");
+        images = count(*db, "SELECT count(*) FROM images");
+        volumes = count(*db, "SELECT count(*) FROM volumes");
     }
-    std::string driver = cfg.storage_driver.empty() ? "overlay" : cfg.storage_driver;
     Json security = {"name=seccomp,profile=builtin"};
     if (rootless) security.push_back("name=rootless");
 
@@ -112,6 +130,7 @@ Json info_facts(Context& ctx) {
     };
     Json store = {
         {"GraphDriverName", driver},
+        {"GraphStatus", graph_status},
         {"GraphRoot", paths.root()},
         {"RunRoot", paths.runroot()},
         {"ConfigFile", cfg.source.empty() ? "(none: built-in defaults)" : cfg.source},
@@ -155,6 +174,9 @@ std::string info_text(const Json& i) {
     o << " Volumes: " << s["VolumeCount"] << "\n";
     o << " Server Version: " << str(i["ServerVersion"]) << "\n";
     o << " Storage Driver: " << str(i["Driver"]) << "\n";
+    if (s.contains("GraphStatus"))
+        for (const char* k : {"OverlayUnavailable", "Mismatch"})
+            if (s["GraphStatus"].contains(k)) o << "  " << k << ": " << str(s["GraphStatus"][k]) << "\n";
     o << " Root Dir: " << str(s["GraphRoot"]) << "\n Run Root: " << str(s["RunRoot"]) << "\n";
     o << " Config File: " << str(s["ConfigFile"]) << "\n";
     o << " Logging Driver: " << str(h["LogDriver"]) << "\n";

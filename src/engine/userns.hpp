@@ -1,4 +1,5 @@
-// Re-executing skiff inside the rootless user namespace.
+// Re-executing skiff inside the rootless user namespace (implemented by
+// src/layers/userns).
 #pragma once
 
 #include <sys/types.h>
@@ -20,7 +21,8 @@ int reexec_in_userns(const std::vector<std::string>& argv);
 // root of a new user namespace (rootless) with a new mount namespace, or, as
 // real root, only in a new mount namespace. The caller gets the child's pid
 // once the mapping is in place. `die_with_parent` ties the child's life to
-// the caller's.
+// the caller's. The child's mounts never propagate back (its / is made
+// rslave) and it sees kInUsernsEnv=1.
 pid_t fork_into_userns(const std::function<int()>& body, bool die_with_parent);
 
 // The environment marker the re-executed child sees.

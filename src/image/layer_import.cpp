@@ -4,33 +4,35 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <mutex>
 
+#include "layers/driver.hpp"
+#include "layers/userns.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
 namespace skiff::image {
 
-bool in_user_namespace() {
-    auto map = fs::read_file_if_exists("/proc/self/uid_map");
-    if (!map) return false;
-    auto fields = str::split(str::trim(*map), ' ');
-    std::vector<std::string> words;
-    for (auto& f : fields)
-        if (!f.empty()) words.push_back(f);
-    return !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
-}
+bool in_user_namespace() { return layers::in_user_namespace(); }
 
-layers::ApplyOptions apply_options() {
-    layers::ApplyOptions o;
-    o.whiteouts = layers::WhiteoutMode::Overlay;
-    bool userns = in_user_namespace();
-    o.opaque_xattr = userns || geteuid() != 0 ? layers::kOpaqueXattrUserns : layers::kOpaqueXattrRoot;
-    // Without a mapped range (single-ID fallback, or not in the namespace at
-    // all) files cannot keep foreign owners: they become ours.
-    o.ignore_owners = geteuid() != 0;
-    o.ignore_xattr_errors = geteuid() != 0 || userns;
-    return o;
+layers::ApplyOptions apply_options(Store& store) {
+    // The store's driver says how its layers are kept. Commands settle it
+    // in Engine::enter_storage_namespace(); a caller that did not gets the
+    // recorded or detected one. Pulls unpack from several threads: the
+    // database is asked once, under the lock.
+    static std::mutex mu;
+    static std::map<std::string, layers::ApplyOptions> known;  // by store root
+    std::lock_guard lock(mu);
+    auto it = known.find(store.paths().root());
+    if (it == known.end()) {
+        auto opts = layers::store_driver_options(store.paths());
+        auto choice = layers::select_store_driver(&store.db(), opts, "", true);
+        it = known.emplace(store.paths().root(), layers::make_driver(choice.kind, std::move(opts))->layer_apply_options())
+                 .first;
+    }
+    return it->second;
 }
 
 UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::string& expect_digest) {
@@ -60,7 +62,7 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
             }
             return n;
         };
-        auto opts = apply_options();
+        auto opts = apply_options(store);
         opts.expect_digest = expect_digest;
         auto res = layers::apply_tar(tee, u.tree_tmp, opts);
         u.digests = res;

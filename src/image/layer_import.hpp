@@ -18,10 +18,11 @@ struct UnpackedLayer {
     std::string blob_media_type;
 };
 
-// How layers are unpacked here: whiteouts in overlay form, with the opaque
-// xattr the kernel will read (user.* inside a user namespace), owners kept
-// unless we cannot (no subordinate IDs).
-layers::ApplyOptions apply_options();
+// How layers are unpacked into `store`: its storage driver's
+// layer_apply_options() (whiteouts in overlay form, with the opaque xattr
+// the kernel will read: user.* inside a user namespace; owners kept unless
+// we cannot, without subordinate IDs).
+layers::ApplyOptions apply_options(Store& store);
 
 // Unpacks `src` into scratch space. A plain tar is kept zstd-compressed; a
 // compressed blob is kept as it came, so its digest survives a push.

@@ -9,6 +9,8 @@
 #include "layers/fsops.hpp"
 #include "layers/mount.hpp"
 #include "layers/userns.hpp"
+#include "state/db.hpp"
+#include "state/paths.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -30,8 +32,16 @@ DriverKind parse_driver(std::string_view name) {
     throw Error("unknown storage driver \"" + std::string(name) + "\" (overlay, fuse-overlayfs or vfs)");
 }
 
+namespace {
+
+bool default_userns() { return ::geteuid() != 0 || in_user_namespace(); }
+
+constexpr const char* kDriverSetting = "storage.driver";
+
+}  // namespace
+
 Driver::Driver(DriverOptions opts) : opts_(std::move(opts)) {
-    if (!opts_.userns) opts_.userns = in_user_namespace();
+    if (!opts_.userns) opts_.userns = default_userns();
 }
 
 ApplyOptions Driver::layer_apply_options() const {
@@ -41,7 +51,8 @@ ApplyOptions Driver::layer_apply_options() const {
     // fuse-overlayfs and our own layer stack understand both.
     a.opaque_xattr = *opts_.userns ? kOpaqueXattrUserns : kOpaqueXattrRoot;
     a.ignore_owners = opts_.ignore_owners;
-    a.ignore_xattr_errors = opts_.ignore_owners;
+    // trusted.* and most security.* xattrs are root's of the host alone.
+    a.ignore_xattr_errors = opts_.ignore_owners || *opts_.userns;
     return a;
 }
 
@@ -162,13 +173,56 @@ std::unique_ptr<Driver> make_driver(DriverKind kind, DriverOptions opts) {
 }
 
 DriverKind detect_driver(const DriverOptions& opts, std::string* why) {
-    bool userns = opts.userns ? *opts.userns : in_user_namespace();
+    bool userns = opts.userns ? *opts.userns : default_userns();
     OverlayProbe p = probe_overlay(opts.storage_dir, opts.cache_dir, userns);
     if (p.supported) return DriverKind::Overlay;
     if (why) *why = p.reason;
     if (fs::find_executable(opts.fuse_program) && ::access("/dev/fuse", R_OK | W_OK) == 0)
         return DriverKind::FuseOverlayfs;
     return DriverKind::Vfs;
+}
+
+DriverOptions store_driver_options(const state::Paths& paths) {
+    DriverOptions o;
+    o.storage_dir = paths.tmp_dir();
+    o.cache_dir = paths.probe_cache_dir();
+    o.userns = default_userns();
+    o.ignore_owners = ::geteuid() != 0 || single_id_mapping();
+    return o;
+}
+
+DriverChoice select_store_driver(state::Database* db, const DriverOptions& opts, std::string_view requested,
+                                 bool record, bool tolerate_mismatch) {
+    std::optional<DriverKind> asked;
+    if (!requested.empty()) asked = parse_driver(requested);
+    DriverChoice c;
+    std::optional<std::string> recorded = db ? state::get_setting(*db, kDriverSetting) : std::nullopt;
+    if (!recorded) {
+        if (asked) {
+            c.kind = *asked;
+            c.origin = "requested";
+        } else {
+            c.kind = detect_driver(opts, &c.why_not_overlay);
+            c.origin = "detected";
+        }
+        if (!record || !db) return c;
+        recorded = state::set_setting_once(*db, kDriverSetting, driver_name(c.kind));
+        if (*recorded == driver_name(c.kind)) return c;
+    }
+    try {
+        c.kind = parse_driver(*recorded);
+    } catch (const Error&) {
+        throw Error("the store records an unknown storage driver \"" + *recorded +
+                    "\": run skiff system reset to start over");
+    }
+    c.origin = "store";
+    c.why_not_overlay.clear();
+    if (asked && *asked != c.kind && !tolerate_mismatch)
+        throw Error("this store was created with the " + std::string(driver_name(c.kind)) + " storage driver, not " +
+                    std::string(driver_name(*asked)) + " (--storage-driver or skiff.conf [storage] driver): "
+                    "run skiff system reset to start over with " + std::string(driver_name(*asked)) +
+                    ", or use another --root");
+    return c;
 }
 
 }  // namespace skiff::layers

@@ -21,6 +21,11 @@
 #include "layers/tar_apply.hpp"
 #include "layers/tar_diff.hpp"
 
+namespace skiff::state {
+class Database;
+class Paths;
+}  // namespace skiff::state
+
 namespace skiff::layers {
 
 enum class DriverKind { Overlay, FuseOverlayfs, Vfs };
@@ -32,7 +37,8 @@ struct DriverOptions {
     std::string storage_dir;  // layers live here: probes test this file system
     std::string cache_dir;    // probe results (the runtime dir), per boot
     // Inside a user namespace: overlay needs `userxattr` and layers carry
-    // user.overlay.opaque. Unset: detected from /proc/self/uid_map.
+    // user.overlay.opaque. Unset: detected from /proc/self/uid_map (and
+    // true for any unprivileged process, which may only use user.*).
     std::optional<bool> userns;
     std::string fuse_program = "fuse-overlayfs";
     std::vector<std::string> mount_options;  // extra overlay options
@@ -80,5 +86,34 @@ std::unique_ptr<Driver> make_driver(DriverKind kind, DriverOptions opts);
 // (cached per boot), else fuse-overlayfs when installed with /dev/fuse,
 // else vfs. `why`, when given, says why overlay was passed over.
 DriverKind detect_driver(const DriverOptions& opts, std::string* why = nullptr);
+
+// The store's driver ---------------------------------------------------
+//
+// A store keeps the driver it was created with: the first command that
+// needs one records it in the store's database (settings key
+// "storage.driver"), and every later command uses it. A different
+// --storage-driver or skiff.conf [storage] driver is then an error until
+// `skiff system reset`.
+
+// The options for the store at `paths`: probes under its tmp dir, results
+// cached in probe_cache_dir(); owners dropped where they cannot be kept
+// (unprivileged outside the namespace, a single-ID mapping).
+DriverOptions store_driver_options(const state::Paths& paths);
+
+struct DriverChoice {
+    DriverKind kind = DriverKind::Vfs;
+    // Where it came from: "store" (recorded), "requested" (flag or config),
+    // "detected".
+    std::string origin;
+    std::string why_not_overlay;  // detection only: why overlay was passed over
+};
+
+// `requested`: --storage-driver / skiff.conf, "" for none. With `record`,
+// a store with no driver yet gets this one recorded (a concurrent first
+// command may win: its choice is returned). `db` may be null (no store
+// yet): nothing is recorded then. Throws when the store has a driver and
+// `requested` names another, unless `tolerate_mismatch`.
+DriverChoice select_store_driver(state::Database* db, const DriverOptions& opts, std::string_view requested,
+                                 bool record, bool tolerate_mismatch = false);
 
 }  // namespace skiff::layers

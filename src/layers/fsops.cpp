@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
+#include <utility>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -90,6 +92,46 @@ void remove_tree(const std::string& path) {
     } catch (const Error& e) {
         throw Error("remove " + path + ": " + e.what());
     }
+}
+
+namespace {
+
+struct SizeWalk {
+    dev_t dev;
+    std::set<std::pair<dev_t, ino_t>> linked;  // multiply linked files seen
+    uint64_t total = 0;
+
+    void dir(int fd) {
+        for (const auto& name : list_dir(fd)) {
+            struct stat st;
+            if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;  // raced away
+            if (S_ISDIR(st.st_mode)) {
+                if (st.st_dev != dev) continue;  // a mount point
+                // One we may not read is left out (never chmod'ed: these
+                // are a container's files).
+                UniqueFd sub(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+                if (sub) dir(sub.get());
+                continue;
+            }
+            if (st.st_nlink > 1 && !linked.insert({st.st_dev, st.st_ino}).second) continue;
+            total += static_cast<uint64_t>(st.st_size);
+        }
+    }
+};
+
+}  // namespace
+
+uint64_t tree_size(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return 0;
+        throw_errno("open " + path);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + path);
+    SizeWalk w{st.st_dev, {}, 0};
+    w.dir(fd.get());
+    return w.total;
 }
 
 std::string proc_path(int dirfd, const std::string& name) {

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,11 @@ void remove_at(int dirfd, const std::string& name);
 void remove_tree(const std::string& path);
 // Removes everything inside the directory fd.
 void clear_dir(int dirfd);
+
+// Bytes held by the files under `path` (apparent sizes; a hard-linked file
+// counts once; other mounts below and directories we may not read are
+// left out); 0 when missing.
+uint64_t tree_size(const std::string& path);
 
 // The names in a directory (no "." / ".."), sorted bytewise.
 std::vector<std::string> list_dir(int dirfd);

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -195,6 +197,56 @@ bool is_mountpoint(const std::string& path) {
     return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
+std::vector<std::string> mounts_under(const std::string& dir) {
+    std::vector<std::string> out;
+    char real[PATH_MAX];
+    if (!::realpath(dir.c_str(), real)) return out;
+    std::string prefix = real;
+    if (prefix != "/") prefix += "/";
+    auto info = fs::read_file_if_exists("/proc/self/mountinfo");
+    if (!info) return out;
+    std::string_view rest = *info;
+    while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        // "ID PARENT MAJ:MIN ROOT MOUNTPOINT …": the fifth field, with
+        // space, tab, newline and backslash escaped as \ooo.
+        size_t pos = 0;
+        for (int field = 0; field < 4 && pos != std::string_view::npos; ++field) {
+            pos = line.find(' ', pos);
+            if (pos != std::string_view::npos) ++pos;
+        }
+        if (pos == std::string_view::npos) continue;
+        std::string_view raw = line.substr(pos, line.find(' ', pos) - pos);
+        std::string point;
+        for (size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '\\' && i + 3 < raw.size()) {
+                int v = 0;
+                bool octal = true;
+                for (size_t k = 1; k <= 3; ++k) {
+                    char c = raw[i + k];
+                    if (c < '0' || c > '7') octal = false;
+                    v = v * 8 + (c - '0');
+                }
+                if (octal) {
+                    point += static_cast<char>(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            point += raw[i];
+        }
+        if (point.size() > prefix.size() && point.compare(0, prefix.size(), prefix) == 0) out.push_back(point);
+    }
+    // Deeper paths first; a path mounted twice is listed once.
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a < b;
+    });
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 std::string boot_id() {
     auto id = fs::read_file_if_exists("/proc/sys/kernel/random/boot_id");
     if (!id) return "unknown";
@@ -211,13 +263,36 @@ int probe_in_child(const std::string& scratch, bool userxattr) {
     const std::string victim = merged + "/file";
     std::string opts = "lowerdir=" + scratch + "/l2:" + scratch + "/l1,upperdir=" + scratch +
                        "/upper,workdir=" + scratch + "/work" + (userxattr ? ",userxattr" : "");
+    // `volatile` (Linux >= 5.10) spares the teardown a sync of the whole
+    // file system under the store: after a big write that costs 100s of ms.
+    std::string volatile_opts = opts + ",volatile";
+    // An unprivileged caller outside skiff's namespace (`skiff info`) tests
+    // in a user namespace of its own, mapping just itself: what overlay
+    // allows there, it allows in the real one.
+    const bool own_userns = ::geteuid() != 0;
+    const std::string uid_map = "0 " + std::to_string(::geteuid()) + " 1";
+    const std::string gid_map = "0 " + std::to_string(::getegid()) + " 1";
     pid_t pid = ::fork();
     if (pid < 0) return errno;
     if (pid == 0) {
         // Only system calls from here on: the parent may have threads.
+        if (own_userns) {
+            if (::unshare(CLONE_NEWUSER) < 0) ::_exit(errno);
+            auto put = [](const char* file, const std::string& text) {
+                int fd = ::open(file, O_WRONLY | O_CLOEXEC);
+                if (fd < 0) ::_exit(errno);
+                if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ::_exit(errno);
+                ::close(fd);
+            };
+            put("/proc/self/setgroups", "deny");
+            put("/proc/self/uid_map", uid_map);
+            put("/proc/self/gid_map", gid_map);
+        }
         if (::unshare(CLONE_NEWNS) < 0) ::_exit(errno);
         if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) ::_exit(errno);
-        if (::mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) < 0) ::_exit(errno);
+        if (::mount("overlay", merged.c_str(), "overlay", 0, volatile_opts.c_str()) < 0 &&
+            ::mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) < 0)
+            ::_exit(errno);
         // Deleting a lower file makes the kernel create a whiteout: the one
         // thing rootless overlay needs beyond the mount itself.
         if (::unlink(victim.c_str()) < 0) ::_exit(errno);
@@ -276,11 +351,20 @@ OverlayProbe probe_overlay(const std::string& storage_dir, const std::string& ca
         }
     }
     OverlayProbe p = run_probe(storage_dir, userxattr);
+    // Renamed into place but not fsync'ed: a flush here would wait for all
+    // dirty data of the file system, and a crash means a reboot, which
+    // voids the entry anyway. A cache we cannot write only costs the next
+    // command a probe.
     try {
         fs::make_dirs(cache_dir, 0700);
-        fs::write_atomic(cache, bid + "\n" + (p.supported ? "1" : "0") + "\n" + p.reason, 0600);
+        std::string tmp = cache + ".tmp-" + std::to_string(::getpid());
+        std::string text = bid + "\n" + (p.supported ? "1" : "0") + "\n" + p.reason;
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::rename(tmp.c_str(), cache.c_str()) == 0)
+            return p;
+        ::unlink(tmp.c_str());
     } catch (const Error&) {
-        // A cache we cannot write only costs the next command a probe.
     }
     return p;
 }

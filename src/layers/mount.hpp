@@ -56,6 +56,11 @@ void unmount_path(const std::string& target);
 // True when `path` is the root of a mount.
 bool is_mountpoint(const std::string& path);
 
+// The mount points strictly below `dir` in this mount namespace (from
+// /proc/self/mountinfo; `dir` is resolved first), deepest first, so they
+// can be unmounted in order.
+std::vector<std::string> mounts_under(const std::string& dir);
+
 // /proc/sys/kernel/random/boot_id: cached probe results are valid until reboot.
 std::string boot_id();
 

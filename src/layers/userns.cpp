@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/host.hpp"
 #include "util/process.hpp"
 
 namespace skiff::layers {
@@ -38,7 +40,12 @@ std::string user_name(uid_t uid) {
     return std::to_string(uid);
 }
 
-void default_warn(const std::string& msg) { std::fprintf(stderr, "WARNING: %s\n", msg.c_str()); }
+void default_warn(const std::string& msg) {
+    // Once per process: a command may enter several namespaces.
+    static bool warned = false;
+    if (!warned) std::fprintf(stderr, "WARNING: %s\n", msg.c_str());
+    warned = true;
+}
 
 void write_proc(pid_t pid, const char* file, const std::string& content) {
     std::string path = "/proc/" + std::to_string(pid) + "/" + file;
@@ -123,18 +130,20 @@ private:
 };
 
 // The child's half: enter the namespaces, wait for the map, run fn.
-[[noreturn]] void child_main(const std::function<int()>& fn, bool need_userns, int report_fd, int go_fd) {
+[[noreturn]] void child_main(const std::function<int()>& fn, bool need_userns, int report_fd, int go_fd,
+                             const SpawnOptions& opts, pid_t parent) {
     int err = 0;
+    if (opts.die_with_parent && (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != parent))
+        ::_exit(kExitEngine);  // the parent is already gone
     if (::unshare(need_userns ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) < 0) err = errno;
     if (::write(report_fd, &err, sizeof err) != sizeof err || err) ::_exit(kExitEngine);
     ::close(report_fd);
-    if (need_userns) {
-        char c;
-        if (::read(go_fd, &c, 1) != 1) ::_exit(kExitEngine);  // the parent failed to map us
-        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
-            std::fprintf(stderr, "Error: become root in the user namespace: %s\n", std::strerror(errno));
-            ::_exit(kExitEngine);
-        }
+    char c;
+    // The parent says go once the map is written; EOF means it failed.
+    if (::read(go_fd, &c, 1) != 1) ::_exit(kExitEngine);
+    if (need_userns && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)) {
+        std::fprintf(stderr, "Error: become root in the user namespace: %s\n", std::strerror(errno));
+        ::_exit(kExitEngine);
     }
     ::close(go_fd);
     // Our mounts must never propagate back into the host's namespace.
@@ -233,27 +242,34 @@ IdMapping current_user_mapping(const UsernsOptions& opts) {
     return m;
 }
 
-bool in_user_namespace() {
+bool in_user_namespace() { return host::in_user_namespace(); }
+
+bool single_id_mapping() {
     auto map = fs::read_file_if_exists("/proc/self/uid_map");
     if (!map) return false;
-    // The initial namespace maps everything onto itself.
-    std::vector<std::string> fields;
-    std::string cur;
-    for (char c : *map) {
-        if (c == ' ' || c == '\t' || c == '\n') {
-            if (!cur.empty()) fields.push_back(std::move(cur));
-            cur.clear();
-        } else {
-            cur += c;
-        }
+    // "0 1000 1" alone: one line whose size is 1.
+    uint64_t total = 0;
+    size_t lines = 0;
+    std::string_view rest = *map;
+    while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        size_t end = line.find_last_not_of(" \t");
+        if (end == std::string_view::npos) continue;
+        size_t start = line.find_last_of(" \t", end);
+        uint32_t size = 0;
+        if (start != std::string_view::npos && parse_u32(line.substr(start + 1, end - start), &size)) total += size;
+        ++lines;
     }
-    if (!cur.empty()) fields.push_back(cur);
-    return !(fields.size() == 3 && fields[0] == "0" && fields[1] == "0" && fields[2] == "4294967295");
+    return lines == 1 && total == 1;
 }
 
 bool needs_user_namespace() { return ::geteuid() != 0 && !std::getenv(kInUsernsEnv); }
 
-int run_in_userns(const std::function<int()>& fn, const IdMapping& mapping) {
+IdMapping caller_mapping() { return ::geteuid() == 0 ? IdMapping{} : current_user_mapping(); }
+
+Child spawn_in_userns(const std::function<int()>& fn, const IdMapping& mapping, const SpawnOptions& opts) {
     bool need_userns = ::geteuid() != 0;
     int report[2], go[2];
     if (::pipe2(report, O_CLOEXEC) < 0) throw_errno("pipe");
@@ -262,12 +278,13 @@ int run_in_userns(const std::function<int()>& fn, const IdMapping& mapping) {
     UniqueFd go_r(go[0]), go_w(go[1]);
     std::fflush(nullptr);  // no buffered output printed twice
 
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
         report_r.reset();
         go_w.reset();
-        child_main(fn, need_userns, report_w.get(), go_r.get());
+        child_main(fn, need_userns, report_w.get(), go_r.get(), opts, parent);
     }
     Child child(pid);  // killed and reaped if we throw below
     report_w.reset();
@@ -280,21 +297,24 @@ int run_in_userns(const std::function<int()>& fn, const IdMapping& mapping) {
         throw Error(std::string(need_userns ? "create user namespace: " : "create mount namespace: ") +
                     std::strerror(err) + unshare_hint(err));
     }
-    if (need_userns) {
-        apply_mapping(pid, mapping);
-        // Only a user-namespace child waits for this (as root it may already
-        // be gone, and writing would raise SIGPIPE).
-        if (::write(go_w.get(), "1", 1) != 1) throw_errno("start the namespace child");
-    }
-    go_w.reset();
-    SignalRelay relay(pid);
+    if (need_userns) apply_mapping(pid, mapping);
+    // The child waits for this even as root, so it never runs before we
+    // return; it cannot have exited yet, so no SIGPIPE.
+    if (::write(go_w.get(), "1", 1) != 1) throw_errno("start the namespace child");
+    return child;
+}
+
+int wait_foreground(Child& child) {
+    SignalRelay relay(child.pid());
     return child.wait();
 }
 
-int run_in_userns(const std::function<int()>& fn) {
-    if (::geteuid() == 0) return run_in_userns(fn, IdMapping{});
-    return run_in_userns(fn, current_user_mapping());
+int run_in_userns(const std::function<int()>& fn, const IdMapping& mapping) {
+    Child child = spawn_in_userns(fn, mapping);
+    return wait_foreground(child);
 }
+
+int run_in_userns(const std::function<int()>& fn) { return run_in_userns(fn, caller_mapping()); }
 
 namespace {
 
@@ -339,13 +359,13 @@ int unshare_exec(std::vector<std::string> argv) {
     return run_in_userns(run);
 }
 
-void reexec_in_userns_if_needed(int argc, char** argv) {
-    if (!needs_user_namespace()) return;
-    std::vector<std::string> args(argv, argv + argc);
+int reexec_in_userns(const std::vector<std::string>& argv) {
     // /proc/self/exe in the child is still this very binary; argv[0] stays
     // as typed so that name-based dispatch (skiff-runtime) keeps working.
-    int rc = run_in_userns([&args]() -> int { exec_or_die("/proc/self/exe", args); });
-    std::exit(rc);
+    SpawnOptions o;
+    o.die_with_parent = true;
+    Child child = spawn_in_userns([&argv]() -> int { exec_or_die("/proc/self/exe", argv); }, caller_mapping(), o);
+    return wait_foreground(child);
 }
 
 }  // namespace skiff::layers

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/process.hpp"
+
 namespace skiff::layers {
 
 // Set in the environment of everything run inside the namespace, so that a
@@ -58,11 +60,19 @@ struct UsernsOptions {
     std::function<void(const std::string&)> warn;  // default: stderr
 };
 
-// The mapping for the calling user.
+// The mapping for the calling user. The default warning (no subordinate
+// range) is printed once per process.
 IdMapping current_user_mapping(const UsernsOptions& opts = {});
+// What a namespace child of this process needs: nothing to map as root
+// (only the mount namespace is new), else current_user_mapping().
+IdMapping caller_mapping();
 
-// True when this process is not in the initial user namespace.
+// True when this process is not in the initial user namespace (the one
+// test, shared with host::in_user_namespace()).
 bool in_user_namespace();
+// True when this process's user namespace maps a single ID (the fallback
+// without subordinate ranges): files cannot be given other owners.
+bool single_id_mapping();
 // True when a command must enter the namespace first: not root, and not
 // already inside (kInUsernsEnv unset).
 bool needs_user_namespace();
@@ -72,16 +82,29 @@ bool needs_user_namespace();
 // Returns fn's result, or the Error's exit code when it threw (the message
 // is printed). Mounts made by fn never propagate back to the host.
 int run_in_userns(const std::function<int()>& fn, const IdMapping& mapping);
-int run_in_userns(const std::function<int()>& fn);  // current_user_mapping()
+int run_in_userns(const std::function<int()>& fn);  // caller_mapping()
+
+struct SpawnOptions {
+    // PR_SET_PDEATHSIG(SIGKILL): the child dies with the calling thread.
+    bool die_with_parent = false;
+};
+// The building block of the above: forks a child into the namespaces and
+// returns once its ID mapping is written (the child is root there by then).
+// The child runs fn and _exit()s with its result (an Error's exit code
+// when it threw). Failing to create or map the namespace throws here.
+Child spawn_in_userns(const std::function<int()>& fn, const IdMapping& mapping, const SpawnOptions& opts = {});
+// Waits for such a child as for a foreground command: ^C and ^\ are left
+// to it (same terminal), SIGTERM and SIGHUP are passed on.
+int wait_foreground(Child& child);
 
 // `skiff unshare [COMMAND…]`: runs argv (or $SHELL) inside the namespace
 // with kInUsernsEnv=1 and returns its exit status (shell form). As root
 // the command simply runs.
 int unshare_exec(std::vector<std::string> argv);
 
-// For main(): when needs_user_namespace(), re-executes this binary with the
-// same argv inside the namespace and exits with its status; otherwise
-// returns at once.
-void reexec_in_userns_if_needed(int argc, char** argv);
+// Runs /proc/self/exe with `argv` (argv[0] kept as typed) inside the
+// namespace with kInUsernsEnv=1 and returns its exit status. The child dies
+// with the caller.
+int reexec_in_userns(const std::vector<std::string>& argv);
 
 }  // namespace skiff::layers

@@ -210,6 +210,17 @@ void run_init(InitConfig& c) {
     pid_t host_pid = static_cast<pid_t>(std::stol(go->substr(kMsgGo.size() + 1)));
 
     if (c.new_userns) become_ns_owner(spec.linux);
+    if (!c.exec && !c.new_userns && c.userns) {
+        // A joined user namespace may deny setgroups (a rootless single mapping).
+        int fd = ::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+        char buf[16] = {};
+        if (fd >= 0) {
+            ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+            (void)n;
+            ::close(fd);
+        }
+        c.setgroups_denied = std::strncmp(buf, "deny", 4) == 0;
+    }
     if (c.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     if (::setsid() < 0) throw_errno("setsid");
 

@@ -15,10 +15,28 @@
 #include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/process.hpp"
+#include "util/strings.hpp"
 
 extern char** environ;
 
 namespace skiff::oci {
+
+bool in_nested_userns() {
+    static int cached = -1;
+    if (cached < 0) {
+        // The initial user namespace maps the whole id space onto itself.
+        auto text = fs::read_file_if_exists("/proc/self/uid_map");
+        std::string t = text ? str::trim(*text) : "";
+        auto parts = str::split(t, ' ');
+        std::vector<std::string> words;
+        for (auto& p : parts)
+            if (!p.empty()) words.push_back(p);
+        cached = !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
+    }
+    return cached == 1;
+}
+
+bool running_rootless() { return ::geteuid() != 0 || in_nested_userns(); }
 
 uint64_t clone_flags(const Linux& l) {
     uint64_t f = 0;
@@ -142,7 +160,9 @@ void join_namespaces(const Linux& l) {
     for (auto& j : joins)
         if (j.type == NsType::user && join(j) < 0) throw_errno("setns user");
     for (auto* j : later)
-        if (join(*j) < 0) throw_errno(std::string("setns ") + ns_name(j->type));
+        if (join(*j) < 0)
+            throw_errno(std::string("setns ") + ns_name(j->type) +
+                        " (a namespace that belongs to another user namespace can only be joined together with it)");
 }
 
 void write_time_offsets(const Linux& l) {

@@ -11,6 +11,13 @@
 
 namespace skiff::oci {
 
+// True inside a user namespace other than the initial one (e.g. podman's
+// rootless namespace): there root is not root, cgroups are not ours and
+// mknod is refused.
+bool in_nested_userns();
+// Not real root: an unprivileged user or root of a nested user namespace.
+bool running_rootless();
+
 // CLONE_NEW* flags of the namespaces to create in one clone3. The cgroup
 // namespace is left out: the child creates it once it sits in its cgroup,
 // so that the namespace's root is the container's cgroup.

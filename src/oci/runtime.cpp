@@ -30,22 +30,6 @@
 
 namespace skiff::oci {
 
-bool in_nested_userns() {
-    static int cached = -1;
-    if (cached < 0) {
-        // The initial user namespace maps the whole id space onto itself.
-        auto text = fs::read_file_if_exists("/proc/self/uid_map");
-        std::string t = text ? str::trim(*text) : "";
-        auto parts = str::split(t, ' ');
-        std::vector<std::string> words;
-        for (auto& p : parts)
-            if (!p.empty()) words.push_back(p);
-        cached = !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
-    }
-    return cached == 1;
-}
-
-bool running_rootless() { return ::geteuid() != 0 || in_nested_userns(); }
 
 namespace {
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/namespaces.hpp"
 #include "oci/spec.hpp"
 #include "oci/state.hpp"
 #include "util/fd.hpp"
@@ -101,12 +102,5 @@ private:
     StateStore store_;
     std::function<void(const std::string&)> warn_;
 };
-
-// True inside a user namespace other than the initial one (e.g. podman's
-// rootless namespace): there root is not root, cgroups are not ours and
-// mknod is refused.
-bool in_nested_userns();
-// Not real root: an unprivileged user or root of a nested user namespace.
-bool running_rootless();
 
 }  // namespace skiff::oci

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "oci/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -96,9 +97,12 @@ void validate_id(const std::string& id) {
 }
 
 std::string default_state_root() {
-    if (::geteuid() == 0) return "/run/skiff-runtime";
+    // Root of a nested user namespace (podman's rootless one) is a user too:
+    // /run is not its to write.
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-    if (xdg && *xdg) return std::string(xdg) + "/skiff-runtime";
+    bool user = running_rootless();
+    if (user && xdg && *xdg) return std::string(xdg) + "/skiff-runtime";
+    if (!user) return "/run/skiff-runtime";
     return "/tmp/skiff-runtime-" + std::to_string(::geteuid());
 }
 

@@ -51,7 +51,8 @@ std::string hook_state(const ContainerState& s, Status status);
 // Rejects ids that could escape the state root ("", ".", "..", "/").
 void validate_id(const std::string& id);
 
-// "/run/skiff-runtime" as root, "$XDG_RUNTIME_DIR/skiff-runtime" otherwise.
+// "/run/skiff-runtime" as root, "$XDG_RUNTIME_DIR/skiff-runtime" for a user
+// (also root of a nested user namespace, as in podman's rootless mode).
 std::string default_state_root();
 
 class StateStore {

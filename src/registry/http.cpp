@@ -237,8 +237,11 @@ std::string host_of(const std::string& url) {
     case CURLE_OPERATION_TIMEDOUT:
         msg = "timed out talking to " + host + ": " + detail;
         break;
+    case CURLE_PARTIAL_FILE:
+        msg = "download from " + host + " cut short: " + detail;
+        break;
     default:
-        msg = url + ": " + detail;
+        msg = "talking to " + host + ": " + detail;
     }
     throw TransportError(msg, rc, transient_code(rc));
 }

@@ -146,4 +146,19 @@ void Transaction::commit() {
     done_ = true;
 }
 
+std::optional<std::string> get_setting(Database& db, std::string_view key) {
+    auto st = db.prepare("SELECT value FROM settings WHERE key = ?1");
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    return st.text(0);
+}
+
+std::string set_setting_once(Database& db, std::string_view key, std::string_view value) {
+    Transaction tx(db);
+    db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)").bind(1, key).bind(2, value).run();
+    std::string in_force = get_setting(db, key).value_or(std::string(value));
+    tx.commit();
+    return in_force;
+}
+
 }  // namespace skiff::state

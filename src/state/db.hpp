@@ -82,6 +82,12 @@ private:
     bool done_ = false;
 };
 
+// Store-wide settings. The first value recorded for a key sticks:
+// set_setting_once() returns the value in force, which is another
+// process's when it recorded one first.
+std::optional<std::string> get_setting(Database& db, std::string_view key);
+std::string set_setting_once(Database& db, std::string_view key, std::string_view value);
+
 // The schema, one entry per version. Never edit a released entry: append.
 const std::vector<std::string_view>& migrations();
 

@@ -68,6 +68,14 @@ CREATE TABLE networks (
     config TEXT NOT NULL
 );
 )sql",
+        // Version 2: store-wide settings (the storage driver the store was
+        // created with).
+        R"sql(
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+)sql",
     };
     return all;
 }

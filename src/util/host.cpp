@@ -7,6 +7,7 @@
 
 #include <linux/magic.h>
 
+#include "layers/userns.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
@@ -73,19 +74,7 @@ std::string user_name() {
 
 std::vector<IdRange> subordinate_ranges(const std::string& file) {
     std::vector<IdRange> out;
-    auto text = fs::read_file_if_exists(file);
-    if (!text) return out;
-    std::string me = user_name(), uid = std::to_string(getuid());
-    for (auto& line : str::split(*text, '\n')) {
-        auto parts = str::split(str::trim(line), ':');
-        if (parts.size() != 3 || (parts[0] != me && parts[0] != uid)) continue;
-        try {
-            IdRange r{std::stoll(parts[1]), std::stoll(parts[2])};
-            if (r.count > 0) out.push_back(r);
-        } catch (const std::exception&) {
-            // A malformed line is skipped, as shadow-utils does.
-        }
-    }
+    for (auto& r : layers::read_subids(file, user_name(), getuid())) out.push_back({r.start, r.count});
     return out;
 }
 

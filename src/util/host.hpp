@@ -13,6 +13,8 @@ std::string hostname();
 std::string boot_id();
 // True in a user namespace other than the initial one: root there is not
 // root of the host (skiff's own rootless namespace, or a rootless podman's).
+// The one implementation: layers::in_user_namespace() and
+// image::in_user_namespace() call it.
 bool in_user_namespace();
 long cpu_count();
 long long memory_bytes();
@@ -22,7 +24,8 @@ struct IdRange {
     long long start = 0;
     long long count = 0;
 };
-// The ranges of the current user (matched by name or by numeric uid).
+// The ranges of the current user (matched by name or by numeric uid);
+// layers::read_subids() does the parsing.
 std::vector<IdRange> subordinate_ranges(const std::string& file);
 std::string user_name();
 

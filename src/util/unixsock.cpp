@@ -7,17 +7,33 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fcntl.h>
+
 #include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace skiff::unixsock {
 
 namespace {
 
-sockaddr_un address(const std::string& path) {
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    if (path.size() >= sizeof a.sun_path) throw Error("socket path too long: " + path);
-    std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+// sun_path holds 108 bytes, and runtime dirs with 64-hex IDs get close: a
+// longer path is reached through /proc/self/fd of its directory.
+struct Address {
+    sockaddr_un addr{};
+    UniqueFd dir;
+};
+
+Address address(const std::string& path) {
+    Address a;
+    a.addr.sun_family = AF_UNIX;
+    std::string p = path;
+    if (p.size() >= sizeof a.addr.sun_path) {
+        a.dir = UniqueFd(::open(fs::dirname(path).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!a.dir) throw_errno("open " + fs::dirname(path));
+        p = "/proc/self/fd/" + std::to_string(a.dir.get()) + "/" + fs::basename(path);
+        if (p.size() >= sizeof a.addr.sun_path) throw Error("socket name too long: " + path);
+    }
+    std::memcpy(a.addr.sun_path, p.c_str(), p.size() + 1);
     return a;
 }
 
@@ -28,7 +44,7 @@ UniqueFd listen_at(const std::string& path) {
     if (!s) throw_errno("socket");
     ::unlink(path.c_str());
     auto a = address(path);
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) throw_errno("bind " + path);
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a.addr), sizeof a.addr) < 0) throw_errno("bind " + path);
     if (::listen(s.get(), 16) < 0) throw_errno("listen " + path);
     return s;
 }
@@ -37,7 +53,7 @@ UniqueFd connect_to(const std::string& path) {
     UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!s) throw_errno("socket");
     auto a = address(path);
-    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) throw_errno("connect " + path);
+    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a.addr), sizeof a.addr) < 0) throw_errno("connect " + path);
     return s;
 }
 

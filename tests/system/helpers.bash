@@ -57,6 +57,8 @@ busybox_id() { cat "$TEST_IMAGES/image-id"; }
 # namespace can remove them.
 teardown() {
     if [ -n "${STORE:-}" ] && [ -d "$STORE" ]; then
+        # Containers a failed test left running must not outlive it.
+        "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" rm -af >/dev/null 2>&1 || true
         if is_rootless; then
             "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" unshare rm -rf "$STORE" 2>/dev/null || true
         fi

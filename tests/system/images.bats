@@ -2,6 +2,7 @@
 # load, save, import, images, inspect, tag, rmi, prune, history, exists.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 @test "load a docker-archive" {
     run skiff load -i "$TEST_IMAGES/docker-archive.tar"
@@ -258,16 +259,19 @@ load helpers
 }
 
 @test "concurrent loads, tags and rmis keep the store consistent" {
+    pids=()
     for i in $(seq 1 8); do
-        skiff load -q -i "$TEST_IMAGES/docker-archive.tar" &
+        skiff load -q -i "$TEST_IMAGES/docker-archive.tar" & pids+=($!)
     done
-    wait
-    for i in $(seq 1 20); do skiff tag busybox "localhost/t$i" & done
-    wait
+    wait "${pids[@]}"
+    pids=()
+    for i in $(seq 1 20); do skiff tag busybox "localhost/t$i" & pids+=($!); done
+    wait "${pids[@]}"
     run skiff images --format '{{.Repository}}'
     [ "${#lines[@]}" -eq 21 ]
-    for i in $(seq 1 20); do skiff rmi "localhost/t$i" >/dev/null & done
-    wait
+    pids=()
+    for i in $(seq 1 20); do skiff rmi "localhost/t$i" >/dev/null & pids+=($!); done
+    wait "${pids[@]}"
     run skiff images --format '{{.Repository}}'
     [ "$output" = "localhost/busybox" ]
     [ "$(ls "$SKIFF_ROOT/layers" | wc -l)" -eq 1 ]

@@ -13,6 +13,8 @@
 #include "layers/flatten.hpp"
 #include "layers/mount.hpp"
 #include "layers/userns.hpp"
+#include "state/db.hpp"
+#include "state/paths.hpp"
 #include "test_layers_helpers.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -272,4 +274,43 @@ TEST_CASE("driver: detect_driver picks a working driver", "[layers]") {
         return 0;
     });
     if (rc != -1) CHECK(rc == 0);
+}
+
+TEST_CASE("driver: a store keeps the driver it was created with", "[layers]") {
+    TempDir d;
+    skiff::state::Database db(d / "skiff.db");
+    DriverOptions o;
+    o.storage_dir = d / "tmp";
+    o.cache_dir = d / "probe";
+    // Nothing recorded and nothing asked for: detected, recorded on request.
+    auto peek = select_store_driver(&db, o, "", false);
+    CHECK(peek.origin == "detected");
+    CHECK_FALSE(skiff::state::get_setting(db, "storage.driver"));
+    CHECK(skiff::fs::exists(d / "probe"));  // the probe's answer is cached
+    // Asked for: that one, recorded.
+    auto first = select_store_driver(&db, o, "vfs", true);
+    CHECK(first.kind == DriverKind::Vfs);
+    CHECK(first.origin == "requested");
+    CHECK(skiff::state::get_setting(db, "storage.driver") == std::optional<std::string>("vfs"));
+    // From then on the store's, whatever is detected; another request fails.
+    auto later = select_store_driver(&db, o, "", true);
+    CHECK(later.kind == DriverKind::Vfs);
+    CHECK(later.origin == "store");
+    CHECK(select_store_driver(&db, o, "vfs", true).kind == DriverKind::Vfs);
+    CHECK_THROWS_WITH(select_store_driver(&db, o, "overlay", true),
+                      Catch::Contains("created with the vfs storage driver, not overlay") &&
+                          Catch::Contains("system reset"));
+    CHECK(select_store_driver(&db, o, "overlay", false, true).kind == DriverKind::Vfs);
+    // No store yet: the request, or detection; nothing to record.
+    CHECK(select_store_driver(nullptr, o, "fuse-overlayfs", true).kind == DriverKind::FuseOverlayfs);
+}
+
+TEST_CASE("driver: store options drop owners only where they cannot be kept", "[layers]") {
+    auto paths = skiff::state::Paths::resolve({"/tmp/skiff-x/root", "/tmp/skiff-x/run", ""});
+    auto o = store_driver_options(paths);
+    CHECK(o.cache_dir == paths.probe_cache_dir());
+    CHECK(o.ignore_owners == (!is_root() || single_id_mapping()));
+    CHECK(*o.userns == (!is_root() || in_user_namespace()));
+    auto a = make_driver(DriverKind::Vfs, o)->layer_apply_options();
+    CHECK(a.ignore_xattr_errors == (o.ignore_owners || *o.userns));
 }

@@ -153,3 +153,29 @@ TEST_CASE("userns: unshare_exec runs a command with the marker set", "[layers]")
     CHECK(rc == 7);
     CHECK(unshare_exec({"/nonexistent/command"}) == 127);
 }
+
+TEST_CASE("userns: spawn_in_userns hands back a mapped child", "[layers]") {
+    int pipefd[2];
+    REQUIRE(::pipe(pipefd) == 0);
+    skiff::Child child;
+    try {
+        child = spawn_in_userns(
+            [&] {
+                ::close(pipefd[1]);
+                char c;
+                // Waits until the test has looked at it.
+                return ::read(pipefd[0], &c, 1) == 1 && ::getuid() == 0 ? 5 : 6;
+            },
+            quiet_mapping(), SpawnOptions{.die_with_parent = true});
+    } catch (const skiff::Error& e) {
+        WARN("user namespaces unavailable here: " << e.what());
+        return;
+    }
+    ::close(pipefd[0]);
+    // The map is written before spawn_in_userns returns.
+    auto map = skiff::fs::read_file("/proc/" + std::to_string(child.pid()) + "/uid_map");
+    if (!is_root()) CHECK(map.find(std::to_string(::getuid())) != std::string::npos);
+    CHECK(::write(pipefd[1], "x", 1) == 1);
+    ::close(pipefd[1]);
+    CHECK(child.wait() == 5);
+}

@@ -96,3 +96,13 @@ TEST_CASE("many writers at once neither fail nor lose rows", "[state]") {
     st.step();
     CHECK(st.integer(0) == kThreads * kEach);
 }
+
+TEST_CASE("settings: the first value recorded sticks", "[state]") {
+    TempDir dir;
+    state::Database db(dir.path + "/skiff.db");
+    CHECK_FALSE(state::get_setting(db, "storage.driver"));
+    CHECK(state::set_setting_once(db, "storage.driver", "vfs") == "vfs");
+    CHECK(state::set_setting_once(db, "storage.driver", "overlay") == "vfs");
+    state::Database other(dir.path + "/skiff.db");
+    CHECK(state::get_setting(other, "storage.driver") == std::optional<std::string>("vfs"));
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/env bats
+# run, create, start, stop, restart, kill, rm, exec, logs, ps, inspect,
+# wait, rename, attach, top, port, container exists/prune, and the monitor.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+    setup_store
+    load_busybox >/dev/null
+}
+
+@test "run prints the container's output and removes it with --rm" {
+    run skiff run --rm busybox echo hello
+    assert_status 0
+    [ "$output" = "hello" ]
+    run skiff ps -aq
+    [ -z "$output" ]
+}
+
+@test "run exits with the container's code; 126 and 127 as Docker" {
+    run skiff run --rm busybox sh -c 'exit 3'
+    assert_status 3
+    run -127 skiff run --rm busybox nosuchcmd
+    assert_output_contains "nosuchcmd"
+    run -126 skiff run --rm busybox /etc/passwd
+    run skiff run --rm nosuchimage true
+    assert_status 125
+    assert_output_contains "image not known"
+}
+
+@test "image defaults and overrides: env, workdir, user, entrypoint, hostname" {
+    run skiff run --rm -e A=1 -e B -w /tmp -u www busybox sh -c 'echo $A $(pwd) $(id -u):$(id -g)'
+    [ "$output" = "1 /tmp 33:33" ]
+    run skiff run --rm --entrypoint /bin/echo busybox hi
+    [ "$output" = "hi" ]
+    run skiff run --rm --hostname box busybox hostname
+    [ "$output" = "box" ]
+    run skiff run --rm busybox sh -c 'echo $PATH; echo $HOME'
+    [ "${lines[0]}" = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+    [ "${lines[1]}" = "/root" ]
+    printf 'X=from_file\n# comment\n' > "$BATS_TEST_TMPDIR/env"
+    run skiff run --rm --env-file "$BATS_TEST_TMPDIR/env" busybox sh -c 'echo $X'
+    [ "$output" = "from_file" ]
+    run skiff run --rm -u nosuchuser busybox true
+    assert_status 125
+    assert_output_contains "nosuchuser"
+}
+
+@test "stdin with -i, and EOF ends it" {
+    run bash -c "echo 'piped in' | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' run --rm -i busybox cat"
+    [ "$output" = "piped in" ]
+}
+
+@test "-t gives a real terminal" {
+    command -v script >/dev/null || skip "script(1) not installed"
+    run script -qec "'$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' run --rm -t busybox sh -c 'test -t 0 && test -t 1 && echo tty'" /dev/null
+    assert_output_contains "tty"
+}
+
+@test "run -d, ps, logs, stop, rm" {
+    run skiff run -d --name web busybox sh -c 'echo started; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done'
+    assert_status 0
+    [ ${#output} -eq 64 ]
+    run skiff ps
+    [[ "${lines[0]}" == "CONTAINER ID"*IMAGE*COMMAND*CREATED*STATUS*PORTS*NAMES ]]
+    [[ "${lines[1]}" == *busybox*Up*web ]]
+    sleep 0.3
+    run skiff logs web
+    [ "$output" = "started" ]
+    run skiff stop web
+    [ "$output" = "web" ]
+    run skiff ps -a --format '{{.Names}} {{.State}} {{.Status}}'
+    [[ "$output" == "web exited Exited (0)"* ]]
+    run skiff logs web
+    [ "${lines[1]}" = "bye" ]
+    run skiff rm web
+    [ "$output" = "web" ]
+    run skiff ps -aq
+    [ -z "$output" ]
+}
+
+@test "stop falls back to SIGKILL after -t" {
+    skiff run -d --name stubborn busybox sh -c 'trap "" TERM; sleep 100'
+    run skiff stop -t 1 stubborn
+    run skiff inspect --format '{{.State.ExitCode}} {{.State.Running}}' stubborn
+    [ "$output" = "137 false" ]
+}
+
+@test "--stop-signal and kill -s" {
+    skiff run -d --name sig --stop-signal USR1 busybox sh -c 'trap "exit 42" USR1; while true; do sleep 0.1; done'
+    skiff stop sig
+    run skiff inspect --format '{{.State.ExitCode}}' sig
+    [ "$output" = 42 ]
+    skiff run -d --name k busybox sh -c 'trap "exit 7" HUP; while true; do sleep 0.1; done'
+    skiff kill -s HUP k
+    run skiff wait k
+    [ "$output" = 7 ]
+    run skiff kill k
+    assert_status 125
+    run skiff kill -s BOGUS k
+    assert_status 125
+}
+
+@test "rm refuses a running container; rm -f kills it, leaving no process" {
+    skiff run -d --name busy busybox sleep 1000
+    pid=$(skiff inspect --format '{{.State.Pid}}' busy)
+    run skiff rm busy
+    assert_status 125
+    assert_output_contains "container is running"
+    run skiff rm -f busy
+    assert_status 0
+    ! kill -0 "$pid" 2>/dev/null
+    run skiff container exists busy
+    assert_status 1
+}
+
+@test "create then start; start -a attaches" {
+    run skiff create --name c1 busybox echo created-output
+    assert_status 0
+    run skiff ps -a --format '{{.Names}} {{.Status}}'
+    [ "$output" = "c1 Created" ]
+    run skiff start -a c1
+    [ "$output" = "created-output" ]
+    run skiff start c1
+    [ "$output" = "c1" ]
+    run skiff wait c1
+    [ "$output" = 0 ]
+}
+
+@test "exec runs in the container: exit codes, env, user, workdir" {
+    skiff run -d --name ex busybox sleep 1000
+    run skiff exec ex cat /etc/hostname
+    [ "$output" = "$(skiff inspect --format '{{.Config.Hostname}}' ex)" ]
+    run skiff exec ex sh -c 'exit 5'
+    assert_status 5
+    run skiff exec -e FOO=bar -u www -w /tmp ex sh -c 'echo $FOO $(id -u) $(pwd)'
+    [ "$output" = "bar 33 /tmp" ]
+    run -127 skiff exec ex nosuchcmd
+    run skiff exec ex ps -o pid,args
+    assert_output_contains "sleep 1000"
+    run bash -c "echo input | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' exec -i ex cat"
+    [ "$output" = "input" ]
+    skiff rm -f ex
+    run skiff exec ex true
+    assert_status 125
+}
+
+@test "logs: --tail, -t, --since, -f" {
+    skiff run --name lg busybox sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo err >&2' >/dev/null 2>&1
+    run skiff logs --tail 2 lg
+    [ "${lines[0]}" = "line5" ]
+    [ "${lines[1]}" = "err" ]
+    run skiff logs -t lg
+    [[ "${lines[0]}" =~ ^20[0-9-]+T[0-9:.]+Z\ line1$ ]]
+    run skiff logs --since 2000-01-01T00:00:00Z lg
+    [ "${#lines[@]}" -eq 6 ]
+    run skiff logs --until 2000-01-01T00:00:00Z lg
+    [ -z "$output" ]
+    skiff run -d --name fl busybox sh -c 'echo one; sleep 1; echo two'
+    run timeout 10 "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" logs -f fl
+    [ "$output" = "$(printf 'one\ntwo')" ]
+}
+
+@test "json-file log driver and --log-driver none" {
+    skiff run --name j --log-driver json-file busybox echo jj >/dev/null
+    run skiff logs j
+    [ "$output" = "jj" ]
+    grep -q '"stream":"stdout"' "$(skiff inspect --format '{{.LogPath}}' j)"
+    skiff run --name n --log-driver none busybox echo x >/dev/null
+    run skiff logs n
+    assert_status 125
+    run skiff run --log-driver syslog busybox true
+    assert_status 125
+}
+
+@test "ps: -a, -q, -l, -n, --no-trunc, filters, --format" {
+    skiff create --name a1 --label app=x busybox true >/dev/null
+    skiff run --name a2 busybox sh -c 'exit 2' || true
+    skiff run -d --name a3 busybox sleep 1000 >/dev/null
+    run skiff ps -q
+    [ "${#lines[@]}" -eq 1 ]
+    run skiff ps -aq
+    [ "${#lines[@]}" -eq 3 ]
+    run skiff ps -l --format '{{.Names}}'
+    [ "$output" = "a3" ]
+    run skiff ps -n 2 --format '{{.Names}}'
+    [ "${#lines[@]}" -eq 2 ]
+    run skiff ps -a --no-trunc -q
+    [ ${#lines[0]} -eq 64 ]
+    run skiff ps -a --filter status=exited --format '{{.Names}}'
+    [ "$output" = "a2" ]
+    run skiff ps -a --filter exited=2 --format '{{.Names}}'
+    [ "$output" = "a2" ]
+    run skiff ps -a --filter label=app=x --format '{{.Names}}'
+    [ "$output" = "a1" ]
+    run skiff ps -a --filter name=a3 --format '{{.Names}}'
+    [ "$output" = "a3" ]
+    run skiff ps -a --filter ancestor=busybox -q
+    [ "${#lines[@]}" -eq 3 ]
+    run skiff ps -a --filter since=a1 --format '{{.Names}}'
+    [ "${#lines[@]}" -eq 2 ]
+    run skiff ps --format json
+    echo "$output" | jq -e '.Names == "a3"'
+    run skiff ps -a --filter bogus=1
+    assert_status 125
+    run skiff container ls -q
+    [ "${#lines[@]}" -eq 1 ]
+    skiff rm -f a3 >/dev/null
+}
+
+@test "inspect shows Docker's keys" {
+    skiff run -d --name insp -l k=v busybox sleep 1000 >/dev/null
+    run skiff inspect insp
+    echo "$output" | jq -e '.[0].State.Status == "running" and .[0].State.Running == true and (.[0].State.Pid > 0)'
+    echo "$output" | jq -e '.[0].Name == "/insp" and .[0].Config.Labels.k == "v"'
+    echo "$output" | jq -e '.[0].HostConfig.NetworkMode == "none"'
+    run skiff container inspect --format '{{.State.Status}}' insp
+    [ "$output" = running ]
+    run skiff inspect --type image --format '{{.Id}}' busybox
+    [ "$output" = "sha256:$(busybox_id)" ]
+    run skiff inspect nothing
+    assert_status 125
+    skiff rm -f insp >/dev/null
+}
+
+@test "names: unique, taken names refused, rename" {
+    skiff create --name same busybox true >/dev/null
+    run skiff create --name same busybox true
+    assert_status 125
+    assert_output_contains "already in use"
+    run skiff create --name 'bad name' busybox true
+    assert_status 125
+    skiff rename same other
+    run skiff ps -a --format '{{.Names}}'
+    [ "$output" = "other" ]
+    run skiff create busybox true
+    run skiff ps -a --format '{{.Names}}'
+    [[ "$output" == *_* ]]
+}
+
+@test "bind mounts, tmpfs, read-only root" {
+    mkdir -p "$BATS_TEST_TMPDIR/data"
+    echo hostfile > "$BATS_TEST_TMPDIR/data/f"
+    run skiff run --rm -v "$BATS_TEST_TMPDIR/data:/data" busybox cat /data/f
+    [ "$output" = "hostfile" ]
+    run skiff run --rm -v "$BATS_TEST_TMPDIR/data:/data:ro" busybox sh -c 'echo x > /data/g'
+    assert_status 1
+    skiff run --rm -v "$BATS_TEST_TMPDIR/data:/data" busybox sh -c 'echo written > /data/new'
+    [ "$(cat "$BATS_TEST_TMPDIR/data/new")" = "written" ]
+    run skiff run --rm -v "$BATS_TEST_TMPDIR/created:/c" busybox true
+    [ -d "$BATS_TEST_TMPDIR/created" ]
+    run skiff run --rm --mount "type=bind,source=$BATS_TEST_TMPDIR/nope,target=/x" busybox true
+    assert_status 125
+    run skiff run --rm --tmpfs /scratch busybox sh -c 'grep " /scratch " /proc/mounts'
+    assert_output_contains "tmpfs"
+    run skiff run --rm --read-only busybox touch /x
+    assert_status 1
+    run skiff run --rm -v named:/x busybox true
+    assert_status 125
+    assert_output_contains "not implemented yet"
+}
+
+@test "capabilities (Podman's default set), no-new-privileges" {
+    run skiff run --rm busybox grep CapEff /proc/self/status
+    [ "$output" = "$(printf 'CapEff:\t00000000800405fb')" ]
+    run skiff run --rm --cap-drop all busybox grep CapEff /proc/self/status
+    [ "$output" = "$(printf 'CapEff:\t0000000000000000')" ]
+    run skiff run --rm --cap-add NET_ADMIN busybox grep CapEff /proc/self/status
+    [ "$output" = "$(printf 'CapEff:\t00000000800415fb')" ]
+    run skiff run --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status
+    [ "$output" = "$(printf 'NoNewPrivs:\t1')" ]
+    run skiff run --rm --cap-add BOGUS busybox true
+    assert_status 125
+    run skiff run --rm --security-opt apparmor=x busybox true
+    assert_status 125
+}
+
+@test "ulimits, sysctls, shm-size, group-add, add-host, dns" {
+    run skiff run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -n; ulimit -Hn'
+    [ "$output" = "$(printf '100\n200')" ]
+    run skiff run --rm --ulimit bogus=1 busybox true
+    assert_status 125
+    run skiff run --rm --sysctl kernel.msgmax=4096 busybox cat /proc/sys/kernel/msgmax
+    [ "$output" = 4096 ]
+    run skiff run --rm --shm-size 1m busybox sh -c 'df -k /dev/shm | tail -1'
+    assert_output_contains " 1024 "
+    run skiff run --rm --group-add wheel busybox id -G
+    assert_output_contains "10"
+    run skiff run --rm --add-host db:10.1.2.3 --dns 127.0.0.53 --dns-search example.com busybox sh -c 'grep db /etc/hosts; cat /etc/resolv.conf'
+    assert_output_contains "10.1.2.3	db"
+    assert_output_contains "nameserver 127.0.0.53"
+    assert_output_contains "search example.com"
+}
+
+@test "restart policies: on-failure retries, always restarts, --rm conflicts" {
+    skiff run -d --name rf --restart on-failure:2 busybox sh -c 'exit 1' >/dev/null
+    for i in $(seq 50); do
+        [ "$(skiff inspect --format '{{.State.Running}}' rf)" = false ] && [ "$(skiff inspect --format '{{.RestartCount}}' rf)" = 2 ] && break
+        sleep 0.2
+    done
+    run skiff inspect --format '{{.RestartCount}} {{.State.ExitCode}}' rf
+    [ "$output" = "2 1" ]
+    run skiff run --rm --restart always busybox true
+    assert_status 125
+    run skiff run --restart sometimes busybox true
+    assert_status 125
+}
+
+@test "cidfile and pidfile" {
+    skiff run -d --cidfile "$BATS_TEST_TMPDIR/cid" --pidfile "$BATS_TEST_TMPDIR/pid" --name cf busybox sleep 1000 >/dev/null
+    [ "$(cat "$BATS_TEST_TMPDIR/cid")" = "$(skiff inspect --format '{{.Id}}' cf)" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$(skiff inspect --format '{{.State.Pid}}' cf)" ]
+    run skiff run --cidfile "$BATS_TEST_TMPDIR/cid" busybox true
+    assert_status 125
+    skiff rm -f cf >/dev/null
+}
+
+@test "top lists the container's processes; port is empty" {
+    skiff run -d --name tp busybox sleep 1000 >/dev/null
+    run skiff top tp
+    assert_status 0
+    assert_output_contains "sleep 1000"
+    run skiff port tp
+    assert_status 0
+    [ -z "$output" ]
+    skiff rm -f tp >/dev/null
+}
+
+@test "container prune removes stopped containers only" {
+    skiff run --name done1 busybox true
+    skiff run -d --name live busybox sleep 1000 >/dev/null
+    run skiff container prune -f
+    assert_output_contains "Deleted Containers:"
+    run skiff ps -a --format '{{.Names}}'
+    [ "$output" = "live" ]
+    skiff rm -f live >/dev/null
+}
+
+@test "unsupported options are errors, never ignored" {
+    for args in "-p 8080:80" "--network bridge" "--init" "--userns keep-id" "--ipc container:x"; do
+        run skiff run --rm $args busybox true
+        assert_status 125
+    done
+}
+
+@test "a killed monitor: the container shows exited, not running forever" {
+    skiff run -d --name orphan busybox sleep 1000 >/dev/null
+    pid=$(skiff inspect --format '{{.State.Pid}}' orphan)
+    mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+    kill -9 "$mon"
+    sleep 0.2
+    run skiff ps -a --format '{{.Names}} {{.State}}'
+    [ "$output" = "orphan exited" ]
+    ! kill -0 "$pid" 2>/dev/null
+    run skiff rm orphan
+    assert_status 0
+}
+
+@test "attach to a running container and detach with the keys" {
+    command -v script >/dev/null || skip "script(1) not installed"
+    skiff run -d -it --name at busybox sh >/dev/null
+    run timeout 10 script -qec "printf 'echo attached-ok\n'; sleep 1; printf '\020\021'" /dev/null
+    run timeout 10 script -qec "(sleep 0.5; printf 'echo attached-ok\r'; sleep 0.5; printf '\020\021') | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' attach at" /dev/null
+    assert_output_contains "attached-ok"
+    run skiff inspect --format '{{.State.Running}}' at
+    [ "$output" = true ]
+    skiff rm -f at >/dev/null
+}
+
+@test "50 run -d and 50 rm -f at once: nothing lost, names unique" {
+    pids=()
+    for i in $(seq 50); do skiff run -d busybox sleep 1000 >/dev/null & pids+=($!); done
+    wait "${pids[@]}"
+    run skiff ps -q
+    [ "${#lines[@]}" -eq 50 ]
+    run skiff ps --format '{{.Names}}'
+    [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 50 ]
+    pids=()
+    for id in $(skiff ps -q); do skiff rm -f "$id" >/dev/null & pids+=($!); done
+    wait "${pids[@]}"
+    run skiff ps -aq
+    [ -z "$output" ]
+    [ -z "$(ls -A "$SKIFF_ROOT/containers")" ]
+}
