@@ -20,9 +20,31 @@ ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 compare() {
     local label=$1 skiff_cmd=$2 podman_cmd=${3:-}
     shift 2; [ $# -gt 0 ] && shift
+    if [ -n "$podman_cmd" ] && have_podman; then
+        run_pair "$label" "$skiff_cmd" "$podman_cmd" "$@"
+    else
+        run_pair "$label" "$skiff_cmd" "" "$@"
+    fi
+}
+
+# compare_baseline LABEL BASELINE_NAME SKIFF_CMD BASELINE_CMD [HYPERFINE_ARGS...]
+# The same against another program (tar -x…): the row is labelled
+# "LABEL (vs BASELINE_NAME)" and the baseline's median takes podman's column.
+compare_baseline() {
+    local label=$1 name=$2 skiff_cmd=$3 base_cmd=$4
+    shift 4
+    run_pair "$label (vs $name)" "$skiff_cmd" "$base_cmd" "$@"
+}
+
+# run_pair LABEL SKIFF_CMD OTHER_CMD|"" [HYPERFINE_ARGS...]: one hyperfine
+# run, medians and ratio appended to RESULTS.md. HYPERFINE_ARGS come before
+# the commands: give one --prepare per command to prepare each.
+run_pair() {
+    local label=$1 skiff_cmd=$2 other_cmd=$3
+    shift 3
     local json; json=$(mktemp)
     local cmds=("$skiff_cmd")
-    if [ -n "$podman_cmd" ] && have_podman; then cmds+=("$podman_cmd"); fi
+    [ -n "$other_cmd" ] && cmds+=("$other_cmd")
     hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "$@" "${cmds[@]}" >&2
     local s_med p_med ratio="n/a" p_ms="n/a"
     s_med=$(jq '.results[0].median' "$json")
@@ -32,11 +54,11 @@ compare() {
         ratio=$(awk -v a="$p_med" -v b="$s_med" 'BEGIN { printf "%.1fx", a / b }')
     fi
     if [ ! -f "$RESULTS" ]; then
-        printf '# Benchmark results\n\nMedians from hyperfine; ratio = podman / skiff (higher is better for skiff).\n\n' > "$RESULTS"
-        printf '| date | machine | benchmark | skiff (ms) | podman (ms) | ratio |\n|---|---|---|---|---|---|\n' >> "$RESULTS"
+        printf '# Benchmark results\n\nMedians from hyperfine; ratio = other / skiff (higher is better for skiff). The other is podman, or the baseline named in the benchmark column ("vs tar -x").\n\n' > "$RESULTS"
+        printf '| date | machine | benchmark | skiff (ms) | podman or baseline (ms) | ratio |\n|---|---|---|---|---|---|\n' >> "$RESULTS"
     fi
     printf '| %s | %s | %s | %s | %s | %s |\n' "$(date -u +%Y-%m-%d)" "$(nproc) cores, $(uname -r)" \
         "$label" "$(ms "$s_med")" "$p_ms" "$ratio" >> "$RESULTS"
     rm -f "$json"
-    echo "$label: skiff $(ms "$s_med") ms, podman $p_ms ms, ratio $ratio"
+    echo "$label: skiff $(ms "$s_med") ms, other $p_ms ms, ratio $ratio"
 }

@@ -12,10 +12,12 @@ ninja -C build >/dev/null
 work=$(mktemp -d /tmp/skiff-quickstart.XXXXXX)
 chmod 0755 "$work"
 tests/system/lib/mkimage.sh "$work/image" localhost/busybox:latest >/dev/null
+# A copy the user can reach even when the checkout lives under /root.
+cp build/skiff "$work/skiff"
 chmod -R a+rX "$work"
 user=${SUDO_USER:-root}
 as_user() { if [ "$user" = root ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
 set -x
-as_user "$top/build/skiff" load -i "$work/image/docker-archive.tar"
-as_user "$top/build/skiff" images
-as_user "$top/build/skiff" run --rm localhost/busybox echo "hello from a skiff container"
+as_user "$work/skiff" load -i "$work/image/docker-archive.tar"
+as_user "$work/skiff" images
+as_user "$work/skiff" run --rm localhost/busybox echo "hello from a skiff container"

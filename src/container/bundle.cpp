@@ -172,8 +172,8 @@ void write_etc_files(const Container& c, const std::string& dir) {
             throw Error("invalid --add-host \"" + h + "\": expected HOST:IP");
         hosts += ip + "\t" + name + "\n";
     }
-    fs::write_atomic(dir + "/hosts", hosts);
-    fs::write_atomic(dir + "/hostname", hostname + "\n");
+    fs::write_volatile(dir + "/hosts", hosts);
+    fs::write_volatile(dir + "/hostname", hostname + "\n");
     std::string resolv;
     if (c.spec.dns.empty() && c.spec.dns_search.empty() && c.spec.dns_options.empty()) {
         resolv = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
@@ -187,7 +187,7 @@ void write_etc_files(const Container& c, const std::string& dir) {
         if (!c.spec.dns_search.empty()) resolv += "search " + str::join(c.spec.dns_search, " ") + "\n";
         if (!c.spec.dns_options.empty()) resolv += "options " + str::join(c.spec.dns_options, " ") + "\n";
     }
-    fs::write_atomic(dir + "/resolv.conf", resolv);
+    fs::write_volatile(dir + "/resolv.conf", resolv);
 }
 
 Json make_oci_config(const BundleInputs& in) {

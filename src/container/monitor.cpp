@@ -124,7 +124,7 @@ void Monitor::prepare() {
     in.userns = cfg_.userns;
     in.full_id_map = cfg_.full_id_map;
     Json config = make_oci_config(in);
-    fs::write_atomic(cfg_.paths.bundle() + "/config.json", config.dump(2));
+    fs::write_volatile(cfg_.paths.bundle() + "/config.json", config.dump(2));
     log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
     listener_ = unixsock::listen_at(cfg_.paths.attach_socket());
     sigset_t mask;
@@ -211,7 +211,7 @@ bool Monitor::start_once() {
         pid_ = child;
     }
     records_.set_running(id, pid_, ::getpid(), timeutil::now_ns(), host::boot_id());
-    if (!cfg_.container.spec.pidfile.empty()) fs::write_atomic(cfg_.container.spec.pidfile, std::to_string(pid_) + "\n");
+    if (!cfg_.container.spec.pidfile.empty()) fs::write_volatile(cfg_.container.spec.pidfile, std::to_string(pid_) + "\n");
     for (auto& c : clients_) tell(*c, "started " + std::to_string(pid_));
     return true;
 }
@@ -418,7 +418,7 @@ void Monitor::finish(int status) {
             std::fprintf(stderr, "WARNING: runtime cleanup of %s: %s\n", cfg_.container.id.c_str(), e.what());
         }
     }
-    fs::write_atomic(cfg_.paths.exit_file(), std::to_string(status) + "\n");
+    fs::write_volatile(cfg_.paths.exit_file(), std::to_string(status) + "\n");
     records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
 }
 
@@ -433,7 +433,7 @@ int Monitor::run() {
         } catch (const Error& e) {
             for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
             records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
-            fs::write_atomic(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
+            fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
             if (cfg_.container.spec.remove) remove_container();
             return kExitEngine;
         }

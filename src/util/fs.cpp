@@ -35,6 +35,21 @@ std::string temp_name(const std::string& path) {
 
 }  // namespace
 
+void write_volatile(const std::string& path, std::string_view content, mode_t mode) {
+    std::string tmp = temp_name(path);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd) throw_errno("create " + tmp);
+    try {
+        write_all(fd.get(), content, tmp);
+        if (::fchmod(fd.get(), mode) < 0) throw_errno("chmod " + tmp);
+        fd.reset();
+        if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp + " to " + path);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+}
+
 void write_atomic(const std::string& path, std::string_view content, mode_t mode) {
     std::string tmp = temp_name(path);
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));

@@ -15,6 +15,11 @@ namespace skiff::fs {
 // content or the new, never a mix, even after a crash.
 void write_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
 
+// Temp file + rename without fsync: readers never see a partial file, but
+// a crash may lose it. For run-time state (runroot is a tmpfs, rebuilt on
+// every start), where an fsync would only slow a container's start.
+void write_volatile(const std::string& path, std::string_view content, mode_t mode = 0644);
+
 std::string read_file(const std::string& path);
 std::optional<std::string> read_file_if_exists(const std::string& path);
 
