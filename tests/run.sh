@@ -49,6 +49,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/build" "$stage/tests"
 cp "$build/skiff" "$stage/build/skiff"
 ln -s skiff "$stage/build/skiff-runtime"
+cp "$build/src/init/skiff-init" "$stage/build/skiff-init"
 cp -r "$top/tests/system" "$stage/tests/system"
 cp -r "$top/man" "$top/completions" "$stage/"
 echo "== building the busybox test image"

@@ -293,7 +293,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     if (!userns.empty() && userns != "host")
         throw Error("--userns " + userns + ": only host is supported so far (keep-id is not implemented yet)");
     s.userns = userns;
-    if (a.flag("init")) throw Error("--init is not implemented yet: skiff has no init binary to inject");
+    s.init = a.flag("init");
     if (auto r = a.opt("restart")) s.restart = parse_restart(*r);
     s.log_driver = a.str("log-driver");
     if (!s.log_driver.empty() && s.log_driver != "k8s-file" && s.log_driver != "json-file" && s.log_driver != "none" &&

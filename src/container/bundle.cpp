@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -190,6 +191,18 @@ void write_etc_files(const Container& c, const std::string& dir) {
     fs::write_volatile(dir + "/resolv.conf", resolv);
 }
 
+std::string find_init_binary() {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) throw_errno("readlink /proc/self/exe");
+    self[n] = 0;
+    std::string dir = fs::dirname(self);
+    for (const char* rel : {"/skiff-init", "/src/init/skiff-init", "/../libexec/skiff/skiff-init",
+                            "/../lib/skiff/skiff-init"})
+        if (::access((dir + rel).c_str(), X_OK) == 0) return dir + rel;
+    throw Error("--init: skiff-init was not found next to " + std::string(self) + " or in ../libexec/skiff");
+}
+
 Json make_oci_config(const BundleInputs& in) {
     const Container& c = *in.container;
     const ContainerSpec& s = c.spec;
@@ -274,6 +287,12 @@ Json make_oci_config(const BundleInputs& in) {
             for (auto& o : mount_options(m)) opts.push_back(o);
             mounts.push_back(bind_mount(m.source, m.destination, opts));
         }
+    }
+    if (s.init) {
+        mounts.push_back(bind_mount(find_init_binary(), "/dev/init", {"bind", "ro"}));
+        Json args = Json::array({"/dev/init", "--"});
+        for (auto& a : p["args"]) args.push_back(a);
+        p["args"] = args;
     }
     cfg["mounts"] = mounts;
 

@@ -22,6 +22,10 @@ struct BundleInputs {
 
 Json make_oci_config(const BundleInputs& in);
 
+// The static init `--init` mounts at /dev/init: next to the skiff binary
+// (build tree, test staging) or in LIBEXECDIR/skiff.
+std::string find_init_binary();
+
 // The process's argv: Entrypoint + Cmd rules of Docker.
 std::vector<std::string> container_argv(const ContainerSpec& spec, const Json& image_config);
 // Image env, then the user's (later wins), PATH and HOSTNAME guaranteed.

@@ -338,7 +338,7 @@ setup() {
 }
 
 @test "unsupported options are errors, never ignored" {
-    for args in "-p 8080:80" "--network bridge" "--init" "--userns keep-id" "--ipc container:x"; do
+    for args in "-p 8080:80" "--network bridge" "--userns keep-id" "--ipc container:x"; do
         run skiff run --rm $args busybox true
         assert_status 125
     done
@@ -382,4 +382,17 @@ setup() {
     run skiff ps -aq
     [ -z "$output" ]
     [ -z "$(ls -A "$SKIFF_ROOT/containers")" ]
+}
+
+@test "--init runs a reaping, signal-forwarding init as PID 1" {
+    run skiff run --rm --init busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
+    assert_status 0
+    [[ "${lines[0]}" == "/dev/init -- sh -c"* ]]
+    [ "${lines[1]}" != 1 ]
+    run skiff run --rm --init busybox sh -c 'exit 4'
+    assert_status 4
+    skiff run -d --init --name in busybox sh -c 'trap "exit 9" TERM; while true; do sleep 0.1; done' >/dev/null
+    skiff stop in >/dev/null
+    run skiff inspect --format '{{.State.ExitCode}}' in
+    [ "$output" = 9 ]
 }

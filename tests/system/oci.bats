@@ -175,6 +175,19 @@ use_subid_maps() {
     [ -z "$output" ]
 }
 
+@test "process: personality, ioPriority, scheduler and CPU affinity" {
+    cfg '.linux.personality = {"domain": "LINUX32"}
+       | .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+       | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+       | .process.execCPUAffinity = {"initial": "0", "final": "0"}'
+    run_ctr sh -c 'uname -m; ionice; cut -d" " -f19,41 /proc/self/stat; taskset -p $$'
+    assert_status 0
+    [ "${lines[0]}" = i686 ] || [ "${lines[0]}" = armv8l ]
+    assert_output_contains "idle"
+    [ "${lines[2]}" = "5 3" ]
+    assert_output_contains "affinity mask: 1"
+}
+
 @test "hostname and domainname" {
     cfg '.hostname = "box1" | .domainname = "example.org"'
     run_ctr sh -c 'hostname; cat /proc/sys/kernel/domainname'
@@ -306,6 +319,25 @@ use_subid_maps() {
     run_ctr unshare -U true
     assert_status 1
     assert_output_contains "Operation not supported"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the listener fd and the state to listenerPath" {
+    command -v python3 >/dev/null || skip "python3 is not installed"
+    with_tmp
+    local sock=$BATS_TEST_TMPDIR/seccomp.sock out=$BATS_TEST_TMPDIR/seccomp.out
+    python3 "$BATS_TEST_DIRNAME/oci_recvtty.py" "$sock" > "$out" &
+    RECV_PID=$!
+    local i
+    for i in $(seq 50); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
+    # the agent (our receiver) closes the fd without answering: the
+    # notified call then fails with ENOSYS
+    cfg --arg s "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s, "listenerMetadata": "meta",
+         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+    run_ctr sh -c 'mkdir /tmp/x; echo rc=$?'
+    assert_output_contains "rc=1"
+    wait "$RECV_PID" || true
+    RECV_PID=
+    sed -n 's/^name=//p' "$out" | jq -e --arg id "$ID" '.fds == ["seccompFd"] and .metadata == "meta" and .state.id == $id and .pid > 0'
 }
 
 # ---- filesystem -----------------------------------------------------------
