@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "oci/cgroup_devices.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -262,25 +263,36 @@ std::vector<Write> plan(const Resources& r, const std::vector<Hierarchy>& hs, co
     return w;
 }
 
-// Device rules for the v1 devices controller, in order, plus the devices
-// every container gets (those the runtime creates in /dev).
-std::vector<Write> device_rules(const Spec& spec) {
-    std::vector<Write> w;
-    auto rule = [](char type, std::optional<int64_t> maj, std::optional<int64_t> min, const std::string& acc) {
-        std::string s(1, type);
-        if (type == 'a') return std::string("a");
-        s += " " + (maj ? num(*maj) : std::string("*")) + ":" + (min ? num(*min) : std::string("*")) + " " + acc;
-        return s;
+// The container's device rules: the config's, then the devices every
+// container gets (those the runtime creates in /dev, and the ptys).
+std::vector<DeviceRule> effective_device_rules(const Spec& spec) {
+    std::vector<DeviceRule> rules = spec.linux.resources->devices;
+    auto allow = [&](char type, int64_t major, std::optional<int64_t> minor) {
+        DeviceRule r;
+        r.allow = true;
+        r.type = type;
+        r.major = major;
+        r.minor = minor;
+        r.access = "rwm";
+        rules.push_back(r);
     };
-    for (auto& r : spec.linux.resources->devices)
-        w.push_back({"devices", r.allow ? "devices.allow" : "devices.deny", rule(r.type, r.major, r.minor, r.access)});
     static const int64_t defaults[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}};
-    for (auto& d : defaults) w.push_back({"devices", "devices.allow", rule('c', d[0], d[1], "rwm")});
-    w.push_back({"devices", "devices.allow", rule('c', 136, std::nullopt, "rwm")});  // /dev/pts/*
-    for (auto& d : spec.linux.devices) {
-        char t = d.type == 'b' ? 'b' : 'c';
-        if (d.type == 'p') continue;
-        w.push_back({"devices", "devices.allow", rule(t, d.major, d.minor, "rwm")});
+    for (auto& d : defaults) allow('c', d[0], d[1]);
+    allow('c', 136, std::nullopt);  // /dev/pts/*
+    for (auto& d : spec.linux.devices)
+        if (d.type != 'p') allow(d.type == 'b' ? 'b' : 'c', d.major, d.minor);
+    return rules;
+}
+
+// The same rules as writes to v1's devices.allow and devices.deny.
+std::vector<Write> device_writes(const std::vector<DeviceRule>& rules) {
+    std::vector<Write> w;
+    for (auto& r : rules) {
+        std::string line = "a";
+        if (r.type != 'a')
+            line = std::string(1, r.type) + " " + (r.major ? num(*r.major) : std::string("*")) + ":" +
+                   (r.minor ? num(*r.minor) : std::string("*")) + " " + r.access;
+        w.push_back({"devices", r.allow ? "devices.allow" : "devices.deny", line});
     }
     return w;
 }
@@ -370,7 +382,9 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
     const auto& res = spec.linux.resources;
     bool limits = res && res->has_limits();
     bool rules = res && !res->devices.empty();
-    // Rootless, cgroups are only worth the syscalls when limits are asked for.
+    // Rootless, cgroups are only worth the syscalls when limits are asked
+    // for. Device rules need none there: a user namespace cannot mknod, and
+    // the host nodes it binds keep the host's permissions.
     if (rootless && !limits) return {};
     auto hs = discover();
     if (hs.empty()) {
@@ -383,6 +397,7 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
     // Which hierarchies: those the writes need, plus one to track the
     // container's processes (pids on v1, the unified one on v2).
     std::set<const Hierarchy*> used;
+    std::vector<DeviceRule> device_rules;
     std::map<const Hierarchy*, std::set<std::string>> v2_ctrls;
     for (auto& w : writes) {
         const Hierarchy* h = w.controller.empty() ? find_v2(hs) : find_controller(hs, w.controller);
@@ -410,14 +425,15 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
         if (!tracker || (!tracker->v2 && is_pure_v2(hs))) tracker = find_v2(hs);
         if (tracker) used.insert(tracker);
         if (rules) {
+            device_rules = effective_device_rules(spec);
             if (const Hierarchy* d = find_controller(hs, "devices"); d && !d->v2) {
-                auto dw = device_rules(spec);
+                auto dw = device_writes(device_rules);
                 writes.insert(writes.end(), dw.begin(), dw.end());
                 used.insert(d);
-            } else if (std::any_of(res->devices.begin(), res->devices.end(),
-                                   [](const DeviceRule& r) { return !r.allow; })) {
-                warn("linux.resources.devices: device rules are not enforced on cgroup v2 by this runtime "
-                     "(no eBPF device filter); device nodes are limited to those the config creates");
+            } else if (const Hierarchy* v2 = find_v2(hs)) {
+                used.insert(v2);  // an eBPF program on the v2 cgroup
+            } else {
+                throw Error("linux.resources.devices: no devices cgroup controller and no cgroup v2 here");
             }
         }
     }
@@ -442,6 +458,9 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
             std::string dir = h->mount + rel;
             set.dirs.push_back(dir);
             if (created) set.created.push_back(dir);
+            bool v1_devices = false;
+            if (const Hierarchy* d = find_controller(hs, "devices")) v1_devices = !d->v2;
+            if (h->v2 && !device_rules.empty() && !v1_devices) attach_device_filter(dir, device_rules);
             for (auto& w : writes) {
                 const Hierarchy* wh = w.controller.empty() ? find_v2(hs) : find_controller(hs, w.controller);
                 if (wh != h) continue;

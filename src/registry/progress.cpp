@@ -12,7 +12,7 @@ namespace skiff::registry {
 namespace {
 
 constexpr auto kRedrawEvery = std::chrono::milliseconds(100);
-constexpr int kBarWidth = 30;
+constexpr int kBarWidth = 20;
 
 }  // namespace
 

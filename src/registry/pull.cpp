@@ -51,10 +51,7 @@ private:
     std::vector<std::optional<image::UnpackedLayer>> layers_;
 };
 
-std::string display_name(const image::Reference& r) {
-    image::Reference copy = r;
-    return copy.familiar();
-}
+std::string display_name(const image::Reference& r) { return r.familiar(); }
 
 // Downloads and unpacks the layers at `todo` (indexes into `m.layers`), up
 // to kMaxParallel at a time. The first failure cancels the others.

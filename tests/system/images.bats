@@ -287,7 +287,13 @@ bats_require_minimum_version 1.5.0
     run skiff images -q
     [ -z "$output" ]
     load_busybox
-    skiff image prune -f >/dev/null
+    # The killed command's namespace child dies asynchronously (PDEATHSIG):
+    # once it is gone, the next prune sweeps its debris.
+    for i in $(seq 30); do
+        skiff image prune -f >/dev/null
+        [ -z "$(ls -A "$SKIFF_ROOT/tmp" 2>/dev/null)" ] && break
+        sleep 0.2
+    done
     [ -z "$(ls -A "$SKIFF_ROOT/tmp" 2>/dev/null)" ]
 }
 

@@ -252,6 +252,11 @@ assert_store_empty() {
     assert_output_contains "--tls-verify=false"
     run skiff push -q --tls-verify=false --creds alice:s3cret localhost/busybox "$SREG/tls/bb:1"
     assert_status 0
+    # registries.conf's insecure = true does what --tls-verify=false does.
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$SREG" > "$CONTAINERS_REGISTRIES_CONF"
+    run skiff push -q --creds alice:s3cret localhost/busybox "$SREG/tls/bb:2"
+    assert_status 0
+    : > "$CONTAINERS_REGISTRIES_CONF"
     mkdir -p "$BATS_TEST_TMPDIR/certs"
     cp "$SCA" "$BATS_TEST_TMPDIR/certs/ca.crt"
     new_store
