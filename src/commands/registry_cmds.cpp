@@ -1,6 +1,7 @@
 // pull, push, login, logout, search: the registry client's commands.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/context.hpp"
@@ -43,8 +44,10 @@ std::vector<Flag> retry_flags() {
             {"retry-delay", 0, FlagType::String, "Delay between retries in case of failure (e.g. 2s, 500ms)", "string"}};
 }
 
+// Help lists flags by name, as Docker's and Podman's do.
 std::vector<Flag> join(std::vector<Flag> a, const std::vector<Flag>& b) {
     a.insert(a.end(), b.begin(), b.end());
+    std::sort(a.begin(), a.end(), [](const Flag& x, const Flag& y) { return x.name < y.name; });
     return a;
 }
 

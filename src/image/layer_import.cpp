@@ -64,6 +64,8 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
         };
         auto opts = apply_options(store);
         opts.expect_digest = expect_digest;
+        // One flush below covers the tree and the blob (same file system).
+        opts.sync_at_end = false;
         auto res = layers::apply_tar(tee, u.tree_tmp, opts);
         u.digests = res;
         u.source_digest = res.digest;
@@ -76,7 +78,9 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
             u.blob_media_type = comp == layers::Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
                                                                   : "application/vnd.oci.image.layer.v1.tar+zstd";
         }
-        if (::fsync(blob.get()) < 0) throw_errno("fsync " + u.blob_tmp);
+        // The layer must be on disk before the image that names it is
+        // committed: one syncfs() for the tree and the blob.
+        if (opts.sync && ::syncfs(blob.get()) < 0) throw_errno("syncfs " + u.blob_tmp);
     } catch (...) {
         discard(u);
         throw;

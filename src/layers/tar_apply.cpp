@@ -147,7 +147,7 @@ ApplyResult Applier::run() {
     // The end-of-archive blocks and any padding belong to the diff ID too.
     static_cast<StreamDigests&>(result_) = pipe_.finish();
     finish_dirs();
-    if (opts_.sync && ::syncfs(root_) < 0) throw_errno("syncfs");
+    if (opts_.sync && opts_.sync_at_end && ::syncfs(root_) < 0) throw_errno("syncfs");
     if (!opts_.expect_digest.empty() && opts_.expect_digest != result_.digest)
         throw Error("layer digest mismatch: expected " + opts_.expect_digest + ", got " + result_.digest);
     if (!opts_.expect_diff_id.empty() && opts_.expect_diff_id != result_.diff_id)
@@ -338,6 +338,10 @@ void Applier::regular(int parent, const std::vector<std::string>& comps, int64_t
     }
     // A trailing hole has no data block: extend to the member's size.
     if (pos < size && ::ftruncate(fd.get(), size) < 0) throw_errno("truncate");
+    // Start writing the data back now (as dpkg does): the disk works while
+    // we unpack the rest, and the syncfs() at the end has little left to
+    // wait for. Advisory: an error here is the final sync's to report.
+    if (opts_.sync && pos > 0) ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
     // Order matters: chown clears setuid bits and security.capability, so
     // mode and xattrs come after it; the mtime comes last of all.
     chown_result(::fchown(fd.get(), static_cast<uid_t>(meta.uid), static_cast<gid_t>(meta.gid)),

@@ -33,8 +33,12 @@ struct ApplyOptions {
     bool ignore_owners = false;
     // Keep going when an xattr may not be set (security.* without privilege).
     bool ignore_xattr_errors = false;
-    // One syncfs() at the end so the layer survives a crash.
+    // One syncfs() at the end so the layer survives a crash (and each
+    // file's writeback started as soon as it is written). A caller that
+    // syncs the file system itself afterwards may turn the final syncfs()
+    // off with `sync_at_end`.
     bool sync = true;
+    bool sync_at_end = true;
     // When set, a mismatch throws (the caller must then discard the dir).
     std::string expect_digest;
     std::string expect_diff_id;

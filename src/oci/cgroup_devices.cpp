@@ -73,6 +73,7 @@ std::vector<uint64_t> device_filter_program(const std::vector<DeviceRule>& rules
         }
         if (r.type != 'a' && r.major) checks.push_back(jne_imm(BPF_REG_5, static_cast<int32_t>(*r.major), 0));
         if (r.type != 'a' && r.minor) checks.push_back(jne_imm(BPF_REG_6, static_cast<int32_t>(*r.minor), 0));
+        bool matches_all = checks.empty();
         checks.push_back(mov_imm(BPF_REG_0, r.allow ? 1 : 0));
         checks.push_back(exit_insn());
         // Each failed check jumps past the end of this rule's block.
@@ -85,6 +86,9 @@ std::vector<uint64_t> device_filter_program(const std::vector<DeviceRule>& rules
             }
         }
         p.insert(p.end(), checks.begin(), checks.end());
+        // The verifier refuses unreachable instructions: a rule matching
+        // everything ends the program.
+        if (matches_all) return p;
     }
     p.push_back(mov_imm(BPF_REG_0, 0));
     p.push_back(exit_insn());

@@ -221,7 +221,17 @@ void run_init(InitConfig& c) {
         }
         c.setgroups_denied = std::strncmp(buf, "deny", 4) == 0;
     }
-    if (c.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+    // Idempotent: once in our cgroups, the cgroup namespace (rooted there).
+    bool in_cgroup = false;
+    auto enter_cgroup = [&c, &in_cgroup]() {
+        if (in_cgroup) return;
+        in_cgroup = true;
+        if (c.cgroup_pending) {
+            auto m = c.chan.recv();
+            if (!m || *m != "cgroup") ::_exit(1);
+        }
+        if (c.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+    };
     if (::setsid() < 0) throw_errno("setsid");
 
     if (c.exec) {
@@ -251,7 +261,9 @@ void run_init(InitConfig& c) {
         rc.userns = c.userns;
         rc.own_netns = c.own_netns;
         rc.own_cgroupns = c.new_cgroupns;
+        rc.before_cgroup_mount = enter_cgroup;
         UniqueFd rootfd = prepare_rootfs(rc);
+        enter_cgroup();  // before any hook runs
         if (c.sync_hooks) {
             // prestart and createRuntime: the runtime runs them now, with the
             // mounts in place and the old root still reachable.
@@ -265,6 +277,7 @@ void run_init(InitConfig& c) {
         finish_rootfs(spec);
     }
 
+    enter_cgroup();
     if (proc.terminal) {
         int sock = c.console_socket ? c.console_socket.get() : c.chan.get();
         setup_console(sock, proc.console_size, proc.user.uid, proc.user.gid);

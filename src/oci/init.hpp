@@ -32,6 +32,10 @@ struct InitConfig {
     bool userns = false;          // in any user namespace other than the host's
     bool own_netns = false;
     bool new_cgroupns = false;
+    // The runtime moves us into our cgroups while we set up (the move can
+    // wait for an RCU grace period: milliseconds) and says "cgroup" when
+    // done. We wait for it before anything that must happen inside them.
+    bool cgroup_pending = false;
     bool no_pivot = false;
     bool new_keyring = true;
     bool setgroups_denied = false;

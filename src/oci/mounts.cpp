@@ -388,6 +388,7 @@ void mount_one(const RootfsContext& ctx, int rootfd, const Mount& m) {
         return;
     }
     if (m.type == "cgroup" || m.type == "cgroup2") {
+        if (ctx.before_cgroup_mount) ctx.before_cgroup_mount();
         mount_cgroup(ctx, rootfd, m, o, target.get(), what);
         return;
     }

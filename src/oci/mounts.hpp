@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct RootfsContext {
     bool userns = false;     // in a new user namespace: no mknod, no sysfs without netns
     bool own_netns = false;  // owns its network namespace (sysfs may be mounted)
     bool own_cgroupns = false;
+    // Called before the first cgroup filesystem is mounted: the process
+    // must be in its cgroup and cgroup namespace by then.
+    std::function<void()> before_cgroup_mount;
 };
 
 // Resolves `path` below `rootfd` as if rootfd were "/" (symlinks cannot

@@ -207,6 +207,7 @@ Started Runtime::launch(const std::string& id, const CreateOptions& opts, bool w
     ic.userns = new_userns || in_nested_userns() || l.find_ns(NsType::user);
     ic.own_netns = l.has_new_ns(NsType::net);
     ic.new_cgroupns = l.has_new_ns(NsType::cgroup);
+    ic.cgroup_pending = !cg.empty();
     ic.no_pivot = opts.no_pivot;
     ic.new_keyring = !opts.no_new_keyring;
     ic.setgroups_denied = new_userns ? setgroups_denied(l) : false;
@@ -300,8 +301,14 @@ Started Runtime::launch(const std::string& id, const CreateOptions& opts, bool w
 
     st.pid = pid;
     st.pid_start_time = process_start_time(pid).value_or(0);
-    cgroup_enter(cg, pid);
+    // Moving a process between cgroups can wait for an RCU grace period:
+    // let the container set up meanwhile; it waits for "cgroup" before
+    // anything that must run inside its cgroups.
     mine.send(std::string(kMsgGo) + " " + std::to_string(pid));
+    if (!cg.empty()) {
+        cgroup_enter(cg, pid);
+        mine.send("cgroup");
+    }
 
     Started started;
     bool ready = false;
@@ -474,6 +481,7 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     ic.rootfs = st.rootfs;
     ic.oci_version = st.oci_version;
     ic.exec = true;
+    ic.cgroup_pending = !st.cgroup_dirs.empty();
     if (spec.linux.seccomp) ic.seccomp = compile_seccomp(*spec.linux.seccomp, store_.root() + "/.seccomp-cache");
     ic.preserve_fds = opts.preserve_fds;
     for (int i = 0; i < 3; ++i) ic.stdio[i] = opts.stdio[i];
@@ -520,8 +528,11 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     first.wait();
     Started started;
     started.pidfd = pidfd_of(pid);
-    cgroup_enter(CgroupSet{st.cgroup_dirs, {}}, pid);
     mine.send(std::string(kMsgGo) + " " + std::to_string(pid));
+    if (!st.cgroup_dirs.empty()) {
+        cgroup_enter(CgroupSet{st.cgroup_dirs, {}}, pid);
+        mine.send("cgroup");
+    }
     for (;;) {
         UniqueFd fd;
         auto m = mine.recv(&fd);

@@ -149,13 +149,11 @@ void setup(CURL* h, const HttpRequest& r, const TlsConfig& tls, Transfer& t) {
         check(curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L));
     }
 
-    curl_slist* list = nullptr;
     auto add = [&](const std::string& line) {
-        curl_slist* next = curl_slist_append(list, line.c_str());
-        if (!next) throw Error("libcurl: out of memory");
-        list = next;
-        t.headers.release();
-        t.headers.reset(list);
+        // curl_slist_append returns the list's head: the first call makes it.
+        curl_slist* head = curl_slist_append(t.headers.get(), line.c_str());
+        if (!head) throw Error("libcurl: out of memory");
+        if (!t.headers) t.headers.reset(head);
     };
     for (auto& hline : r.headers) add(hline);
     add("Expect:");  // no 100-continue round trip before uploads
@@ -357,6 +355,8 @@ struct HttpStream::Impl {
 };
 
 HttpStream::HttpStream(const HttpRequest& req, const TlsConfig& tls) : impl_(std::make_unique<Impl>()) {
+    // curl keeps pointers into a request body; a stream outlives its request.
+    if (req.upload || !req.body.empty()) throw Error("HttpStream: only bodiless requests can be streamed");
     impl_->multi.reset(curl_multi_init());
     if (!impl_->multi) throw Error("libcurl: cannot create a multi handle");
     impl_->url = req.url;

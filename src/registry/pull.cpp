@@ -69,12 +69,14 @@ void fetch_layers(image::Store& store, Repository& repo, const ImageManifest& m,
             const Descriptor& d = m.layers[i];
             int row = rows[i];
             std::unique_ptr<BlobReader> reader;
+            bool unpacked = false;
             try {
                 prog.status(row, "Downloading");
                 reader = std::make_unique<BlobReader>(repo, d, [&prog, row](uint64_t n) { prog.advance(row, n); }, &cancel);
                 BlobReader* rd = reader.get();
                 image::UnpackedLayer u =
                     image::unpack_layer(store, [rd](char* buf, size_t len) { return rd->read(buf, len); }, d.digest);
+                unpacked = true;
                 if (u.digests.diff_id != diff_ids[i]) {
                     image::discard(u);
                     throw Error("the image config says its diff ID is " + diff_ids[i] + ", the content hashes to " +
@@ -85,7 +87,7 @@ void fetch_layers(image::Store& store, Repository& repo, const ImageManifest& m,
             } catch (const std::exception& e) {
                 if (cancel) return;  // another layer failed first: its error is the one to show
                 std::string why = reader && !reader->failure().empty() ? reader->failure() : e.what();
-                if (reader && reader->failure().empty()) {
+                if (reader && reader->failure().empty() && !unpacked && why.find("digest mismatch") == std::string::npos) {
                     // The bytes arrived but did not unpack: a corrupt download
                     // shows as a digest mismatch, anything else is the image's.
                     try {
@@ -264,6 +266,14 @@ Pulled pull_candidates(engine::Engine& e, const std::string& text, const PullOpt
     throw Error(msg);
 }
 
+// Podman's transport prefix: "docker://quay.io/x" is "quay.io/x".
+std::string strip_transport(const std::string& ref) {
+    if (ref.rfind("docker://", 0) == 0) return ref.substr(9);
+    if (ref.find("://") != std::string::npos)
+        throw Error("unsupported transport in \"" + ref + "\": pull takes registry references (use load for archives)");
+    return ref;
+}
+
 void say_done(Progress& prog, const Pulled& p, const std::string& name) {
     prog.line("Digest: " + p.digest);
     prog.line(p.up_to_date ? "Status: Image is up to date for " + name
@@ -272,7 +282,8 @@ void say_done(Progress& prog, const Pulled& p, const std::string& name) {
 
 }  // namespace
 
-image::Image pull_image(engine::Engine& e, const std::string& text, const PullOptions& opts) {
+image::Image pull_image(engine::Engine& e, const std::string& ref, const PullOptions& opts) {
+    std::string text = strip_transport(ref);
     if (image::looks_like_id(text) && text.find('/') == std::string::npos)
         throw Error("cannot pull an image ID (" + text + "): name the image");
     RegistriesConf conf = load_registries_conf();
@@ -289,7 +300,8 @@ image::Image pull_image(engine::Engine& e, const std::string& text, const PullOp
     return p.image;
 }
 
-std::vector<image::Image> pull_all_tags(engine::Engine& e, const std::string& text, const PullOptions& opts) {
+std::vector<image::Image> pull_all_tags(engine::Engine& e, const std::string& ref, const PullOptions& opts) {
+    std::string text = strip_transport(ref);
     RegistriesConf conf = load_registries_conf();
     std::string bare = text.substr(0, text.find('@'));
     if (auto colon = bare.rfind(':'); (colon != std::string::npos && bare.find('/', colon) == std::string::npos) ||

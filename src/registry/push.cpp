@@ -261,7 +261,7 @@ bool reusable(const std::optional<std::string>& stored, Format fmt, const std::s
 PushResult push_image(engine::Engine& e, const std::string& source, const std::string& dest, const PushOptions& opts) {
     image::Store& store = e.images();
     image::Image img = store.resolve(source);
-    std::string dest_text = dest;
+    std::string dest_text = dest.rfind("docker://", 0) == 0 ? dest.substr(9) : dest;
     if (dest_text.empty()) {
         dest_text = store.name_for(source, img);
         if (dest_text.empty())

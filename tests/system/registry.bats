@@ -227,6 +227,58 @@ assert_store_empty() {
     assert_output_contains "linux/arm64/v8"
 }
 
+# two_layer_image REPO DIFF_ID_2: the busybox layer plus one that adds
+# /etc/hello and deletes /etc/motd; the config names DIFF_ID_2 (default:
+# the right one) for the second layer.
+two_layer_image() {
+    local repo=$1 d=$BATS_TEST_TMPDIR
+    mkdir -p "$d/l2/etc"
+    echo hello > "$d/l2/etc/hello"
+    : > "$d/l2/etc/.wh.motd"
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d/l2" -cf "$d/l2.tar" .
+    gzip -n -c "$d/l2.tar" > "$d/l2.tar.gz"
+    local diff1 diff2 l1 l2 c
+    diff1=sha256:$(sha256sum "$TEST_IMAGES/layer.tar" | cut -d' ' -f1)
+    diff2=${2:-sha256:$(sha256sum "$d/l2.tar" | cut -d' ' -f1)}
+    l1=$(reg_put_blob "$REG" "$repo" "$TEST_IMAGES/layer.tar.gz")
+    l2=$(reg_put_blob "$REG" "$repo" "$d/l2.tar.gz")
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["%s","%s"]}}' \
+        "$diff1" "$diff2" > "$d/config.json"
+    c=$(reg_put_blob "$REG" "$repo" "$d/config.json")
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d},{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}' \
+        "$c" "$(stat -c %s "$d/config.json")" "$l1" "$(stat -c %s "$TEST_IMAGES/layer.tar.gz")" \
+        "$l2" "$(stat -c %s "$d/l2.tar.gz")" > "$d/manifest.json"
+    reg_put_manifest "$REG" "$repo" latest application/vnd.oci.image.manifest.v1+json "$d/manifest.json"
+    echo "${c#sha256:}"
+}
+
+@test "pull: layers unpack in parallel; layers already stored are skipped" {
+    id=$(two_layer_image two/bb)
+    run skiff pull -q "$REG/two/bb"
+    assert_status 0
+    [ "$output" = "$id" ]
+    [ "$(ls "$SKIFF_ROOT/layers" | wc -l)" -eq 2 ]
+    run skiff image inspect --format '{{len .RootFS.Layers}}' "$REG/two/bb"
+    [ "$output" = 2 ]
+
+    new_store
+    load_busybox
+    run skiff pull "$REG/two/bb"
+    assert_status 0
+    assert_output_contains "Already exists"
+    assert_output_contains "Pull complete"
+    [ "${lines[-1]}" = "$id" ]
+}
+
+@test "pull: a layer whose content does not match the config's diff ID is refused" {
+    two_layer_image wrongdiff/bb "sha256:$(printf '%064d' 7)" > /dev/null
+    run skiff pull -q "$REG/wrongdiff/bb"
+    assert_status 125
+    assert_one_line_error
+    assert_output_contains "diff ID"
+    assert_store_empty
+}
+
 @test "pull --all-tags fetches every tag" {
     load_busybox
     skiff push -q localhost/busybox "$REG/alltags/bb:a"
