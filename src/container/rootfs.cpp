@@ -38,6 +38,7 @@ int mount_overlay(const RootfsRequest& r) {
     }
     std::string opts = "lowerdir=" + lower + ",upperdir=" + r.upper + ",workdir=" + r.work;
     if (r.userns) opts += ",userxattr";
+    if (r.volatile_upper) opts += ",volatile";
     std::string cwd = fs::dirname(r.target);
     char old[4096];
     if (!::getcwd(old, sizeof old)) old[0] = 0;

@@ -13,6 +13,10 @@ struct RootfsRequest {
     std::string upper, work, target;
     std::string driver;  // overlay | fuse-overlayfs | vfs | "" (detect)
     bool userns = false;
+    // The upper dir need not survive a crash (a --rm container): overlay's
+    // `volatile` skips the sync of the upper filesystem at unmount, which
+    // otherwise costs tens of milliseconds on a busy disk (Podman does the same).
+    bool volatile_upper = false;
 };
 
 // Returns the driver that was used.

@@ -196,6 +196,7 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
     cfg.rootfs.target = cfg.paths.rootfs();
     cfg.rootfs.driver = conf.storage_driver;
     cfg.rootfs.userns = geteuid() != 0 || image::in_user_namespace();
+    cfg.rootfs.volatile_upper = c.spec.remove;
     cfg.image_config = img->config.value("config", Json::object());
     cfg.log_driver = c.spec.log_driver.empty() ? conf.log_driver : c.spec.log_driver;
     if (cfg.log_driver == "journald")
