@@ -67,10 +67,12 @@ skiff_load="$SKIFF --root $work/skiff/root --runroot $work/skiff/run load -q -i 
 tar_x="tar -x --numeric-owner -f $layer -C $work/tar"
 echo "bench: $(du -sh --apparent-size "$layer" | cut -f1) layer; store driver: $($SKIFF --root "$work/skiff/root" --runroot "$work/skiff/run" info --format '{{.Driver}}')" >&2
 
+# Every run starts from an empty target and a clean page cache state
+# (sync): a command does not pay for the previous one's writeback.
 compare_baseline "load minbase docker-archive" "tar -x" "$skiff_load" "$tar_x" \
-    --prepare "$wipe_skiff" --prepare "sh -c 'rm -rf $work/tar && mkdir $work/tar'"
+    --prepare "sh -c '$wipe_skiff && sync'" --prepare "sh -c 'rm -rf $work/tar && mkdir $work/tar && sync'"
 if have_podman; then
     compare "load minbase docker-archive" "$skiff_load" \
         "podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --events-backend none load -q -i $archive" \
-        --prepare "$wipe_skiff" --prepare "$wipe_podman"
+        --prepare "sh -c '$wipe_skiff && sync'" --prepare "sh -c '$wipe_podman && sync'"
 fi

@@ -14,7 +14,9 @@ packages=(
     # run time helpers
     uidmap fuse-overlayfs passt slirp4netns iproute2 nftables
     # tests
-    bats jq busybox-static file tmux docker-registry openssl curl runc skopeo hyperfine man-db
+    bats jq busybox-static file tmux docker-registry openssl curl runc skopeo hyperfine man-db python3 podman
+    # bench only
+    debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,7 @@
 #include "engine/containers.hpp"
 #include "engine/engine.hpp"
 #include "image/reference.hpp"
+#include "registry/pull.hpp"
 #include "util/error.hpp"
 #include "util/host.hpp"
 #include "util/strings.hpp"
@@ -56,25 +57,23 @@ image::Image resolve_image(engine::Engine& e, const cli::Args& args) {
     std::string policy = args.str("pull", "missing");
     if (policy != "always" && policy != "missing" && policy != "never" && policy != "newer")
         throw Error("invalid --pull \"" + policy + "\": expected always, missing, never or newer");
-    auto img = e.images().find(ref);
-    if (policy == "always" || policy == "newer" || !img) {
-        if (policy == "never" || !img)
-            throw Error(ref + ": image not known" +
-                        (policy == "never" ? "" : " (pulling from registries is not implemented yet: load it with skiff load)"),
-                        kExitEngine);
-        throw Error("--pull " + policy + ": pulling from registries is not implemented yet");
-    }
-    if (auto platform = args.opt("platform")) {
-        std::string want = *platform;
+    registry::PullOptions po;
+    po.platform = args.str("platform");
+    auto img = registry::ensure_image(e, ref, policy, po);
+    if (!img) throw Error(ref + ": image not known");
+    if (!po.platform.empty()) {
         std::string have = img->config.value("os", "linux") + "/" + img->config.value("architecture", host::arch());
-        if (want != have && want != have + "/" + img->config.value("variant", ""))
-            throw Error("image " + ref + " is for " + have + ", not " + want);
+        std::string variant = img->config.value("variant", "");
+        if (po.platform != have && po.platform != have + "/" + variant)
+            throw Error("image " + ref + " is for " + have + ", not " + po.platform);
     }
     return *img;
 }
 
 container::Container do_create(engine::Engine& e, const cli::Args& args) {
     auto spec = spec_from_args(args);
+    // A pull unpacks layers, which rootless must happen in the user namespace.
+    if (args.str("pull", "missing") != "never" && !e.images().find(args.positionals[0])) e.enter_storage_namespace();
     auto img = resolve_image(e, args);
     return engine::create_container(e, std::move(spec), img, args.str("name"));
 }

@@ -203,8 +203,12 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
         throw Error("log driver journald is not supported by this build yet; use k8s-file, json-file or none");
     if (auto it = c.spec.log_opts.find("max-size"); it != c.spec.log_opts.end())
         cfg.log_max_size = str::parse_ram_bytes(it->second);
-    cfg.userns = geteuid() != 0;
-    cfg.full_id_map = !host::subordinate_ranges("/etc/subuid").empty();
+    // Rootless, whether or not this command already runs in skiff's user
+    // namespace (it does after a pull, which unpacks layers there).
+    bool in_ns = host::in_user_namespace();
+    cfg.userns = geteuid() != 0 || in_ns;
+    cfg.full_id_map = in_ns ? str::split(str::trim(fs::read_file("/proc/self/uid_map")), '\n').size() > 1
+                            : !host::subordinate_ranges("/etc/subuid").empty();
     cfg.detach_keys = attach.detach_keys;
 
     int pair[2];

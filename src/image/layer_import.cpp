@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -35,6 +36,21 @@ layers::ApplyOptions apply_options(Store& store) {
     return it->second;
 }
 
+namespace {
+
+// The copy kept of a plain layer: fast zstd on threads of its own, so that
+// it keeps pace with unpacking; the diff ID is hashed once, by the unpacker.
+layers::CompressOptions zstd_options() {
+    layers::CompressOptions o;
+    o.level = 1;
+    o.hash_input = false;
+    long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+    o.threads = static_cast<int>(std::clamp(cpus / 2, 1L, 4L));
+    return o;
+}
+
+}  // namespace
+
 UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::string& expect_digest) {
     UnpackedLayer u;
     u.tree_tmp = store.make_temp_dir("layer");
@@ -54,7 +70,8 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
                 started = true;
                 comp = layers::detect_compression(std::string_view(buf, n));
                 if (comp == layers::Compression::None)
-                    zstd = std::make_unique<layers::CompressWriter>(sink, layers::Compression::Zstd, 1);
+                    zstd = std::make_unique<layers::CompressWriter>(sink, layers::Compression::Zstd,
+                                                                    zstd_options());
             }
             if (n > 0) {
                 if (zstd) zstd->write(buf, n);

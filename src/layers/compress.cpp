@@ -353,6 +353,7 @@ struct CompressWriter::Impl {
     WriteFn sink;
     Compression comp;
     Sha256 in_hash, out_hash;
+    bool hash_input = true;
     uint64_t in_size = 0, out_size = 0;
     std::unique_ptr<char[]> out{new char[kOutputBuffer]};
     z_stream zs{};
@@ -398,9 +399,14 @@ struct CompressWriter::Impl {
 };
 
 CompressWriter::CompressWriter(WriteFn sink, Compression c, int level)
+    : CompressWriter(std::move(sink), c, CompressOptions{.level = level}) {}
+
+CompressWriter::CompressWriter(WriteFn sink, Compression c, const CompressOptions& opts)
     : impl_(std::make_unique<Impl>()) {
+    const int level = opts.level;
     impl_->sink = std::move(sink);
     impl_->comp = c;
+    impl_->hash_input = opts.hash_input;
     if (c == Compression::Gzip) {
         if (deflateInit2(&impl_->zs, level < 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
                          Z_DEFAULT_STRATEGY) != Z_OK)
@@ -410,16 +416,22 @@ CompressWriter::CompressWriter(WriteFn sink, Compression c, int level)
         impl_->zc = ZSTD_createCCtx();
         if (!impl_->zc) throw Error("zstd: cannot create a compression context");
         if (level >= 0) ZSTD_CCtx_setParameter(impl_->zc, ZSTD_c_compressionLevel, level);
+        // A libzstd built without threads refuses: it then compresses here.
+        if (opts.threads > 0) ZSTD_CCtx_setParameter(impl_->zc, ZSTD_c_nbWorkers, opts.threads);
     }
 }
 CompressWriter::~CompressWriter() = default;
 
 void CompressWriter::write(const char* data, size_t len) {
     if (len == 0) return;
-    impl_->in_hash.update(data, len);
+    if (impl_->hash_input) impl_->in_hash.update(data, len);
     impl_->in_size += len;
     switch (impl_->comp) {
-        case Compression::None: impl_->sink(data, len); break;
+        case Compression::None:
+            // Stored as is: its digest is the input's, hashed on one side only.
+            if (impl_->hash_input) impl_->sink(data, len);
+            else impl_->emit(data, len);
+            break;
         case Compression::Gzip: impl_->deflate_some(data, len, Z_NO_FLUSH); break;
         case Compression::Zstd: impl_->zstd_some(data, len, ZSTD_e_continue); break;
     }
@@ -432,9 +444,9 @@ StreamDigests CompressWriter::finish() {
     StreamDigests d;
     d.compression = impl_->comp;
     d.size = impl_->in_size;
-    d.diff_id = sha(impl_->in_hash);
+    if (impl_->hash_input) d.diff_id = sha(impl_->in_hash);
     if (impl_->comp == Compression::None) {
-        d.digest = d.diff_id;
+        d.digest = impl_->hash_input ? d.diff_id : sha(impl_->out_hash);
         d.compressed_size = d.size;
     } else {
         d.digest = sha(impl_->out_hash);

@@ -78,10 +78,21 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+struct CompressOptions {
+    int level = -1;  // the compressor's default
+    // Hash the input too (the diff ID). Off when the caller has it already:
+    // finish() then leaves diff_id empty.
+    bool hash_input = true;
+    // zstd: compress on this many threads of its own (0: in the caller's).
+    // Any value >= 1 gives the same bytes, so digests stay reproducible.
+    int threads = 0;
+};
+
 // Compresses into a sink, hashing both sides.
 class CompressWriter {
 public:
     CompressWriter(WriteFn sink, Compression c, int level = -1);
+    CompressWriter(WriteFn sink, Compression c, const CompressOptions& opts);
     ~CompressWriter();
     CompressWriter(const CompressWriter&) = delete;
     CompressWriter& operator=(const CompressWriter&) = delete;

@@ -212,14 +212,14 @@ int cmd_run(Runtime& rt, const std::vector<std::string>& w, size_t i) {
     std::string id = p.positionals[0];
     CreateOptions o = create_options(p);
     bool detach = p.flag("detach");
-    Started s;
-    if (detach) {
+    if (detach && o.console_socket.empty()) {
         // Like runc: a detached terminal needs someone to hand the pty to.
-        s = rt.run(id, o);
-        if (s.console) throw Error("run --detach with process.terminal needs --console-socket");
-        return 0;
+        Spec spec = load_spec(o.bundle);
+        if (spec.process && spec.process->terminal)
+            throw Error("run --detach with process.terminal needs --console-socket");
     }
-    s = rt.run(id, o);
+    Started s = rt.run(id, o);
+    if (detach) return 0;
     int status = Runtime::wait(s);
     if (!p.flag("keep")) rt.remove(id, true);
     return status;
@@ -571,7 +571,15 @@ int cli_main(const std::vector<std::string>& args) {
                     {"list", cmd_list}};
         auto it = cmds.find(cmd);
         if (it == cmds.end()) throw Error("unknown command \"" + cmd + "\" (see --help)");
-        return it->second(rt, args, i);
+        int64_t t0 = timeutil::now_ns();
+        int rc = it->second(rt, args, i);
+        if (log.debug) {
+            std::string m = cmd + " finished in " + std::to_string((timeutil::now_ns() - t0) / 1000) + " us, exit " +
+                            std::to_string(rc) + " (state root " + rt.root() + ")";
+            std::fprintf(stderr, "debug: %s\n", m.c_str());
+            log.write("debug", m);
+        }
+        return rc;
     } catch (const std::exception& e) {
         log.error(e.what());
         return 1;

@@ -17,15 +17,15 @@ namespace skiff::oci {
 
 static_assert(sizeof(struct termios) <= 64, "RawTerminal::saved_ too small");
 
-UniqueFd connect_console_socket(const std::string& path) {
+UniqueFd connect_unix(const std::string& path, const std::string& what) {
     struct sockaddr_un addr {};
-    if (path.size() >= sizeof(addr.sun_path)) throw Error("console socket path is too long: " + path);
+    if (path.size() >= sizeof(addr.sun_path)) throw Error(what + " path is too long: " + path);
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_errno("socket");
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size());
     if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
-        throw_errno("connect to console socket " + path);
+        throw_errno("connect to " + what + " " + path);
     return fd;
 }
 

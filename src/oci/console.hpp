@@ -13,8 +13,9 @@
 
 namespace skiff::oci {
 
-// Runtime side, before the container exists: connects to --console-socket.
-UniqueFd connect_console_socket(const std::string& path);
+// Runtime side, before the container exists: connects to a unix socket
+// (--console-socket, linux.seccomp.listenerPath); `what` names it in errors.
+UniqueFd connect_unix(const std::string& path, const std::string& what);
 
 // In the container, after pivot_root: opens /dev/ptmx, sends the master
 // over `sock` (SCM_RIGHTS), makes the slave fds 0-2 and the controlling

@@ -233,6 +233,9 @@ void run_init(InitConfig& c) {
         if (c.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     };
     if (::setsid() < 0) throw_errno("setsid");
+    // Modes of what the setup creates (device nodes, mount points) are
+    // exact; the process gets its own umask at the end.
+    ::umask(0);
 
     if (c.exec) {
         // Into the container's root (setns left us at the namespace's root,
@@ -263,6 +266,7 @@ void run_init(InitConfig& c) {
         rc.own_cgroupns = c.new_cgroupns;
         rc.before_cgroup_mount = enter_cgroup;
         UniqueFd rootfd = prepare_rootfs(rc);
+        ::umask(022);  // what hooks expect
         enter_cgroup();  // before any hook runs
         if (c.sync_hooks) {
             // prestart and createRuntime: the runtime runs them now, with the

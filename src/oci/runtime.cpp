@@ -125,7 +125,6 @@ pid_t clone_into(uint64_t flags, int* pidfd) {
 
 }  // namespace
 
-struct Runtime::Launch {};
 
 Runtime::Runtime(RuntimeOptions opts)
     : store_(opts.root.empty() ? default_state_root() : opts.root), warn_(std::move(opts.warn)) {}
@@ -221,9 +220,9 @@ Started Runtime::launch(const std::string& id, const CreateOptions& opts, bool w
         ic.fifo.reset(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (!ic.fifo) throw_errno("open " + fifo);
     }
-    if (!opts.console_socket.empty()) ic.console_socket = connect_console_socket(opts.console_socket);
+    if (!opts.console_socket.empty()) ic.console_socket = connect_unix(opts.console_socket, "console socket");
     if (l.seccomp && !l.seccomp->listener_path.empty())
-        ic.seccomp_listener = connect_console_socket(l.seccomp->listener_path);
+        ic.seccomp_listener = connect_unix(l.seccomp->listener_path, "seccomp listener");
     auto [mine, theirs] = Channel::pair();
     ic.chan = std::move(theirs);
 
@@ -489,7 +488,7 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     if (!ic.exec_root) throw_errno("open " + proc_dir + "/root");
     auto sg = fs::read_file_if_exists(proc_dir + "/setgroups");
     ic.setgroups_denied = sg && str::trim(*sg) == "deny";
-    if (!opts.console_socket.empty()) ic.console_socket = connect_console_socket(opts.console_socket);
+    if (!opts.console_socket.empty()) ic.console_socket = connect_unix(opts.console_socket, "console socket");
     auto [mine, theirs] = Channel::pair();
     ic.chan = std::move(theirs);
 

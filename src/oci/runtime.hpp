@@ -62,6 +62,8 @@ struct ExecOptions {
     int stdio[3] = {-1, -1, -1};
 };
 
+// create, run and exec clone the calling process as fork() does: call
+// them from a single-threaded process.
 class Runtime {
 public:
     explicit Runtime(RuntimeOptions opts = {});
@@ -95,7 +97,6 @@ public:
     static int wait(Started& s);
 
 private:
-    struct Launch;
     Started launch(const std::string& id, const CreateOptions& opts, bool wait_for_start);
     void warn(const std::string& msg) const;
 

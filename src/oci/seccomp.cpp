@@ -3,7 +3,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -97,6 +99,19 @@ std::string hash_hex(const std::string& s) {
     return buf;
 }
 
+// The cached program is loaded into the kernel as is: only trust a file
+// that we own and no one else may write.
+std::optional<std::string> read_trusted(const std::string& file) {
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0 || st.st_uid != ::geteuid() || (st.st_mode & 022) || !S_ISREG(st.st_mode))
+        return std::nullopt;
+    std::string out(static_cast<size_t>(st.st_size), '\0');
+    if (::pread(fd.get(), out.data(), out.size(), 0) != st.st_size) return std::nullopt;
+    return out;
+}
+
 struct Ctx {
     scmp_filter_ctx ctx;
     ~Ctx() { seccomp_release(ctx); }
@@ -171,7 +186,7 @@ SeccompProgram compile_seccomp(const Seccomp& cfg, const std::string& cache_dir)
     std::string key = cache_key(cfg);
     std::string file = cache_dir.empty() ? "" : cache_dir + "/" + hash_hex(key) + ".bpf";
     if (!file.empty()) {
-        if (auto cached = fs::read_file_if_exists(file)) {
+        if (auto cached = read_trusted(file)) {
             auto nl = cached->find('\n');
             if (nl != std::string::npos) {
                 size_t len = std::strtoul(cached->c_str(), nullptr, 10);

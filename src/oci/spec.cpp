@@ -607,7 +607,7 @@ void parse_seccomp(const Json& j, const std::string& path, Seccomp& s) {
 // Sysctls a container may set must belong to a namespace it owns; others
 // would change the host. Same rules as the kernel documents and runc applies.
 void validate_sysctls(const Linux& l, const std::string& path) {
-    bool ipc = l.has_new_ns(NsType::ipc) || (l.find_ns(NsType::ipc) != nullptr);
+    bool ipc = l.find_ns(NsType::ipc) != nullptr;
     bool net = l.find_ns(NsType::net) != nullptr;
     bool uts = l.find_ns(NsType::uts) != nullptr;
     static const std::set<std::string> ipc_keys = {

@@ -123,22 +123,28 @@ void StateStore::create_dir(const std::string& id) const {
 }
 
 void write_file_replace(const std::string& path, const std::string& content, mode_t mode) {
-    std::string tmp = path + ".tmp";
+    // A name of our own: two runtimes may fill the same cache entry at once.
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd) throw_errno("open " + tmp);
     const char* p = content.data();
     size_t left = content.size();
-    while (left) {
+    int err = 0;
+    while (left && !err) {
         ssize_t n = ::write(fd.get(), p, left);
         if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("write " + tmp);
+            if (errno != EINTR) err = errno;
+            continue;
         }
         p += n;
         left -= static_cast<size_t>(n);
     }
     fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp);
+    if (!err && ::rename(tmp.c_str(), path.c_str()) < 0) err = errno;
+    if (err) {
+        ::unlink(tmp.c_str());
+        throw_errno("write " + path, err);
+    }
 }
 
 void StateStore::save(const ContainerState& s) const {

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <iostream>
 
-#include "image/layer_import.hpp"
 #include "registry/prompt.hpp"
 #include "state/paths.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/host.hpp"
 #include "util/json.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -33,7 +33,7 @@ std::string env(const char* name) {
 
 // Root of the initial user namespace only: inside skiff's own rootless
 // namespace euid is 0 too, but the files are still the user's.
-bool real_root() { return ::geteuid() == 0 && !image::in_user_namespace(); }
+bool real_root() { return ::geteuid() == 0 && !host::in_user_namespace(); }
 
 std::string home() { return env("HOME"); }
 

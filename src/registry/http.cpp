@@ -239,7 +239,12 @@ std::string host_of(const std::string& url) {
         msg = "download from " + host + " cut short: " + detail;
         break;
     default:
-        msg = "talking to " + host + ": " + detail;
+        if (detail.find("alert bad certificate") != std::string::npos ||
+            detail.find("certificate required") != std::string::npos)
+            msg = host + " refused the TLS connection: it wants a client certificate (a *.cert and *.key in its "
+                         "certs.d directory)";
+        else
+            msg = "talking to " + host + ": " + detail;
     }
     throw TransportError(msg, rc, transient_code(rc));
 }

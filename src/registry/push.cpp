@@ -110,7 +110,7 @@ struct Pusher {
     image::Store& store;
     Repository& repo;
     Progress& prog;
-    std::vector<std::string> mount_from;
+    std::vector<std::string> mount_from;  // at most one repository is asked
     int64_t chunk = 0;
     layers::Compression target = layers::Compression::Gzip;
 
@@ -140,13 +140,13 @@ struct Pusher {
             return;
         }
         std::string location;
-        for (auto& from : mount_from) {
-            location = repo.start_upload(c, p.digest, from);
+        if (!mount_from.empty()) {
+            // A refused mount starts a plain upload: its location is used below.
+            location = repo.start_upload(c, p.digest, mount_from.front());
             if (location.empty()) {
-                prog.status(p.row, "Mounted from " + from);
+                prog.status(p.row, "Mounted from " + mount_from.front());
                 return;
             }
-            break;  // the registry started a plain upload instead: use it
         }
         with_retries([&] {
             if (location.empty()) location = repo.start_upload(c);

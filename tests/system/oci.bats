@@ -313,6 +313,13 @@ use_subid_maps() {
     assert_output_contains "done"
 }
 
+@test "seccomp: filter flags" {
+    cfg '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]'
+    run_ctr grep "^Seccomp:" /proc/self/status
+    assert_status 0
+    assert_output_contains "Seccomp:	2"
+}
+
 @test "seccomp: defaultErrnoRet" {
     # the default profile, answering ENOTSUP (95) instead of EPERM
     cfg '.linux.seccomp.defaultErrnoRet = 95'
@@ -365,6 +372,19 @@ use_subid_maps() {
     cfg '.root.readonly = false'
     run_ctr sh -c 'sed -E "s/^([^ ]+ ){4}([^ ]+) ([^ ]+) .*/\\2 \\3/" /proc/self/mountinfo | grep "^/ "'
     assert_output_contains "/ rw,"
+}
+
+@test "rootfsPropagation" {
+    # mount point and optional fields (shared:N, master:N) of the root
+    set_args sh -c 'sed -E "s/^([^ ]+ ){4}([^ ]+) ([^ ]+) (.*) - .*/\\2 \\4/" /proc/self/mountinfo | head -n 1'
+    cfg '.linux.rootfsPropagation = "shared"'
+    run oci run "$ID"
+    assert_status 0
+    assert_output_contains "/ shared:"
+    cfg '.linux.rootfsPropagation = "private"'
+    run oci run "$ID"
+    assert_status 0
+    [[ "$output" != *shared:* ]]
 }
 
 @test "mounts: tmpfs, bind with flags, recursive read-only" {
@@ -797,6 +817,30 @@ EOF
     [ -z "$output" ]
 }
 
+@test "errors: what the runtime cannot honour is refused, not skipped" {
+    if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+        cfg '.process.apparmorProfile = "some-profile"'
+        run_ctr true
+        assert_status 1
+        assert_output_contains "process.apparmorProfile: AppArmor is not enabled on this host"
+        cfg 'del(.process.apparmorProfile)'
+    fi
+    cfg '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
+    run_ctr true
+    assert_status 1
+    assert_output_contains "id-mapped mounts"
+    cfg 'del(.mounts[-1]) | .linux.intelRdt = {"closID": "x"}'
+    run_ctr true
+    assert_status 1
+    assert_output_contains "Intel RDT is not supported"
+    cfg 'del(.linux.intelRdt) | .linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'
+    run_ctr true
+    assert_status 1
+    assert_output_contains "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported"
+    run oci list -q
+    [ -z "$output" ]
+}
+
 @test "errors: unknown container, bad id, unsupported systemd cgroups" {
     run oci state nope
     assert_status 1
@@ -814,6 +858,29 @@ EOF
     run "$SKIFF" oci --root "$RT" --log "$log" --log-format json state nope
     assert_status 1
     jq -e '.level == "error" and (.msg | contains("does not exist")) and (.time | length > 0)' "$log"
+}
+
+@test "podman runs containers with skiff-runtime as its OCI runtime" {
+    command -v podman >/dev/null || skip "podman is not installed"
+    command -v conmon >/dev/null || skip "conmon is not installed"
+    local link=$BATS_TEST_TMPDIR/bin/skiff-runtime
+    mkdir -p "${link%/*}"
+    ln -s "$SKIFF" "$link"
+    local p=(podman --root "$BATS_TEST_TMPDIR/storage" --runroot "$BATS_TEST_TMPDIR/run" --runtime "$link"
+             --cgroup-manager cgroupfs --events-backend file)
+    run timeout 120 "${p[@]}" run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$ROOTFS" \
+        sh -c 'echo in-podman; grep CapEff /proc/self/status'
+    if [ "$status" -ne 0 ] && command -v runc >/dev/null; then
+        local ours=$output
+        p[6]=runc
+        run timeout 120 "${p[@]}" run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$ROOTFS" true
+        [ "$status" -eq 0 ] || skip "podman cannot run containers here, with runc either: $output"
+        echo "$ours" >&2
+        return 1
+    fi
+    assert_status 0
+    assert_output_contains "in-podman"
+    assert_output_contains "CapEff:	00000000800405fb"
 }
 
 # ---- against runc -----------------------------------------------------------

@@ -29,7 +29,8 @@ setup() {
 
 eval "store_$(declare -f teardown)"
 teardown() {
-    for p in "$BATS_TEST_TMPDIR"/fake-*/pid; do
+    # Servers a test started (fake registries, extra registries).
+    for p in "$BATS_TEST_TMPDIR"/*/pid; do
         [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
     done
     store_teardown
@@ -322,6 +323,25 @@ two_layer_image() {
     [ "$output" = "$(busybox_id)" ]
 }
 
+@test "TLS: a registry that wants a client certificate gets the one in the cert dir" {
+    dir=$BATS_TEST_TMPDIR/clientreg
+    host=$(start_registry "$dir" --client-certs)
+    mkdir -p "$BATS_TEST_TMPDIR/ca-only" "$BATS_TEST_TMPDIR/with-client"
+    cp "$dir/ca.crt" "$BATS_TEST_TMPDIR/ca-only/"
+    cp "$dir/ca.crt" "$dir/client.cert" "$dir/client.key" "$BATS_TEST_TMPDIR/with-client/"
+    load_busybox
+    run skiff push -q --retry 0 --cert-dir "$BATS_TEST_TMPDIR/ca-only" localhost/busybox "$host/cc/bb:1"
+    assert_status 125
+    assert_one_line_error
+    run skiff push -q --cert-dir "$BATS_TEST_TMPDIR/with-client" localhost/busybox "$host/cc/bb:1"
+    assert_status 0
+    # A key without its certificate is refused before any connection.
+    rm "$BATS_TEST_TMPDIR/with-client/client.cert"
+    run skiff pull -q --cert-dir "$BATS_TEST_TMPDIR/with-client" "$host/cc/bb:1"
+    assert_status 125
+    assert_output_contains "missing client certificate"
+}
+
 @test "login and logout: verified against the registry, stored 0600 in auth.json" {
     home=$(certs_d_home)
     sk() { env HOME="$home" XDG_CONFIG_HOME= "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" "$@"; }
@@ -569,4 +589,21 @@ EOF
         > "$BATS_TEST_TMPDIR/tty.out"
     grep -q $'\e\\[' "$BATS_TEST_TMPDIR/tty.out"
     grep -q "Pull complete" "$BATS_TEST_TMPDIR/tty.out"
+}
+
+@test "run and create pull a missing image; --pull never and always" {
+    load_busybox
+    skiff push -q localhost/busybox:latest "$REG/runpull/busybox:1" >/dev/null
+    new_store
+    run skiff run --rm --pull never "$REG/runpull/busybox:1" true
+    assert_status 125
+    assert_output_contains "image not known"
+    run skiff run --rm "$REG/runpull/busybox:1" echo pulled-and-ran
+    assert_status 0
+    assert_output_contains "Unable to find image"
+    [ "${lines[-1]}" = "pulled-and-ran" ]
+    run skiff create --pull always --name pa "$REG/runpull/busybox:1" true
+    assert_status 0
+    run skiff ps -a --format '{{.Names}} {{.Image}}'
+    [ "$output" = "pa $REG/runpull/busybox:1" ]
 }

@@ -18,6 +18,13 @@ make_ca() {
         > "$d/server.ext"
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
         -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+    # A client certificate, for registries that ask for one (certs.d's
+    # *.cert and *.key).
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=skiff test client" \
+        -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > "$d/client.ext"
+    openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+        -extfile "$d/client.ext" -out "$d/client.cert" 2>/dev/null
 }
 
 # htpasswd_line USER PASS: Distribution only takes bcrypt, which libc's
@@ -29,14 +36,15 @@ htpasswd_line() {
     echo "$1:$hash"
 }
 
-# start_registry DIR [--tls] [--auth USER PASS]
+# start_registry DIR [--tls] [--client-certs] [--auth USER PASS]
 # Prints HOST:PORT once the registry answers; its pid is in DIR/pid.
 start_registry() {
-    local dir=$1 tls=0 user="" pass=""
+    local dir=$1 tls=0 client=0 user="" pass=""
     shift
     while [ $# -gt 0 ]; do
         case $1 in
         --tls) tls=1 ;;
+        --client-certs) tls=1 client=1 ;;
         --auth) user=$2 pass=$3; shift 2 ;;
         esac
         shift
@@ -60,6 +68,10 @@ start_registry() {
             echo "  tls:"
             echo "    certificate: $dir/server.crt"
             echo "    key: $dir/server.key"
+            if [ $client = 1 ]; then
+                echo "    clientcas:"
+                echo "      - $dir/ca.crt"
+            fi
         fi
         if [ -n "$user" ]; then
             echo "auth:"
@@ -71,10 +83,15 @@ start_registry() {
     [ $tls = 1 ] && make_ca "$dir"
     [ -n "$user" ] && htpasswd_line "$user" "$pass" > "$dir/htpasswd"
     # fd 3 is bats's: a server holding it would keep bats waiting.
-    docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 3>&- &
+    # Distribution reads REGISTRY_* variables as configuration: Podman's
+    # REGISTRY_AUTH_FILE would be taken for an auth section.
+    local unset_vars=()
+    for v in $(compgen -e | grep '^REGISTRY_'); do unset_vars+=(-u "$v"); done
+    env "${unset_vars[@]}" docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 3>&- &
     echo $! > "$dir/pid"
     local scheme=http curl_tls=()
     [ $tls = 1 ] && scheme=https curl_tls=(--cacert "$dir/ca.crt")
+    [ $client = 1 ] && curl_tls+=(--cert "$dir/client.cert" --key "$dir/client.key")
     for _ in $(seq 100); do
         local code
         code=$(curl -s -o /dev/null -w '%{http_code}' "${curl_tls[@]}" "$scheme://127.0.0.1:$port/v2/" 2>/dev/null)
@@ -92,8 +109,14 @@ start_registry() {
 # stop_registry DIR
 stop_registry() {
     [ -f "$1/pid" ] || return 0
-    kill "$(cat "$1/pid")" 2>/dev/null
-    wait "$(cat "$1/pid")" 2>/dev/null
+    local pid
+    pid=$(cat "$1/pid")
+    kill "$pid" 2>/dev/null || true
+    # Started in a command substitution, it is not this shell's child: poll.
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
     rm -f "$1/pid"
 }
 

@@ -73,6 +73,7 @@ bench_setup() {
 }
 
 bench_cleanup() {
+    set +e  # lib.sh runs with -e: clean up as much as possible
     stop_registry "$REG_DIR"
     if have_podman; then
         # shellcheck disable=SC2086
