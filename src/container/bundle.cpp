@@ -294,12 +294,17 @@ Json make_oci_config(const BundleInputs& in) {
         for (auto& a : p["args"]) args.push_back(a);
         p["args"] = args;
     }
-    cfg["mounts"] = mounts;
 
     Json rules = Json::array();
     if (!in.userns) rules.push_back({{"allow", false}, {"access", "rwm"}});
     Json devices = Json::array();
-    for (auto& d : s.devices) devices.push_back(device_entry(d, rules));
+    for (auto& d : s.devices) {
+        Json dev = device_entry(d, rules);
+        // A user namespace cannot mknod: the host's node is bound in instead.
+        if (in.userns) mounts.push_back(bind_mount(str::split(d, ':')[0], dev["path"], {"bind"}));
+        else devices.push_back(dev);
+    }
+    cfg["mounts"] = mounts;
     if (!devices.empty()) linux["devices"] = devices;
     Json resources = Json::object();
     if (!rules.empty()) resources["devices"] = rules;

@@ -396,3 +396,11 @@ setup() {
     run skiff inspect --format '{{.State.ExitCode}}' in
     [ "$output" = 9 ]
 }
+
+@test "--device adds a host device under another name" {
+    run skiff run --rm --device /dev/zero:/dev/myzero busybox sh -c 'head -c 3 /dev/myzero | wc -c'
+    assert_status 0
+    [ "$output" = 3 ]
+    run skiff run --rm --device /nonexistent busybox true
+    assert_status 125
+}
