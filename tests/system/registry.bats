@@ -107,16 +107,14 @@ assert_store_empty() {
     assert_store_empty
 }
 
-@test "pull: unreachable registry and unknown host fail clearly" {
+@test "pull: an unreachable registry fails clearly" {
+    # (A DNS failure is not tested here: it would send a query to the host's
+    # resolver, and tests only talk to loopback.)
     port=$(free_port)
     run skiff pull -q --retry 0 "127.0.0.1:$port/x/y"
     assert_status 125
     assert_one_line_error
     assert_output_contains "cannot connect to 127.0.0.1:$port"
-    run skiff pull -q --retry 0 "registry.nonexistent.invalid/x/y"
-    assert_status 125
-    assert_one_line_error
-    assert_output_contains "cannot resolve host registry.nonexistent.invalid"
 }
 
 @test "interop with skopeo: skiff pulls what skopeo pushed and re-pushes it byte for byte" {
