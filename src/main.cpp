@@ -11,6 +11,7 @@
 #include "oci/cli.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/log.hpp"
 
 namespace {
 
@@ -119,6 +120,8 @@ int run(int argc, char** argv) {
     for (auto& f : cli::global_flags())
         if (auto v = args.opt(f.name)) set_global(globals, f.name, *v);
     validate_globals(globals);
+    skiff::log::set_level(globals.log_level);
+    skiff::log::debug("command: skiff " + cmd->path);
     skiff::Context ctx(table, globals, std::vector<std::string>(argv, argv + argc));
     return cmd->handler(ctx, args);
 }

@@ -300,10 +300,11 @@ int exists_cmd(Context& ctx, const cli::Args& args) {
 }
 
 int prune_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    // Into the namespace first: a re-executed command would ask again.
+    e.enter_storage_namespace();
     if (!args.flag("force") && !confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue?"))
         return 0;
-    engine::Engine e(ctx);
-    e.enter_storage_namespace();
     int64_t now = timeutil::now_ns();
     std::vector<std::pair<std::string, std::string>> filters;
     for (auto& f : args.list("filter")) {

@@ -35,6 +35,8 @@ Flag filter_flag() {
 int images_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     engine::ImageListOptions o{args.flag("all"), args.flag("digests"), args.flag("no-trunc"), args.list("filter")};
+    std::string fmt = args.str("format");
+    o.with_names = fmt == "json" || fmt.find("Names") != std::string::npos || fmt.find("{{json .}}") != std::string::npos;
     if (!args.positionals.empty()) o.filters.push_back("reference=" + args.positionals[0]);
     auto rows = engine::list_images(e, o);
     if (args.flag("quiet")) {
@@ -94,13 +96,14 @@ int rmi_cmd(Context& ctx, const cli::Args& args) {
 
 int image_prune_cmd(Context& ctx, const cli::Args& args) {
     bool all = args.flag("all");
+    engine::Engine e(ctx);
+    // Into the namespace first: a re-executed command would ask again.
+    e.enter_storage_namespace();
     if (!args.flag("force") &&
         !confirm(all ? "WARNING! This will remove all images without at least one container associated to them.\n"
                        "Are you sure you want to continue?"
                      : "WARNING! This will remove all dangling images.\nAre you sure you want to continue?"))
         return 0;
-    engine::Engine e(ctx);
-    e.enter_storage_namespace();
     auto report = engine::prune_images(e, all, args.list("filter"));
     if (!report.deleted.empty()) {
         std::cout << "Deleted Images:\n";

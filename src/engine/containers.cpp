@@ -22,6 +22,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/host.hpp"
+#include "util/log.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
@@ -238,6 +239,8 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
         },
         false);
     theirs.reset();
+    log::debug("container " + c.id.substr(0, 12) + ": monitor pid " + std::to_string(monitor) + ", runtime " +
+               cfg.runtime + ", storage " + (cfg.rootfs.driver.empty() ? "auto" : cfg.rootfs.driver));
     Session s;
     s.monitor = monitor;
     auto& lines = s.lines;

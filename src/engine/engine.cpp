@@ -8,6 +8,7 @@
 #include "layers/userns.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/log.hpp"
 
 namespace skiff::engine {
 
@@ -15,6 +16,7 @@ state::Database& Engine::db() {
     if (!db_) {
         paths().ensure();
         db_ = std::make_unique<state::Database>(paths().database());
+        log::debug("state database " + paths().database());
     }
     return *db_;
 }
@@ -43,7 +45,8 @@ void Engine::enter_storage_namespace(bool check_driver) {
         // The database must not be open across the re-exec: the child opens its own.
         db_.reset();
         images_.reset();
-        std::exit(reexec_in_userns(ctx_.argv()));
+        log::debug("re-executing in the rootless user namespace");
+    std::exit(reexec_in_userns(ctx_.argv()));
     }
     if (check_driver) driver();
 }

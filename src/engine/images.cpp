@@ -125,8 +125,9 @@ std::vector<Json> list_images(Engine& e, const ImageListOptions& opts) {
                 {"UniqueSize", "N/A"},
                 {"Containers", "N/A"},
                 {"Labels", image_labels(img)},
-                {"Names", img.names},
             };
+            // Every name on every row is costly with 1,000 tags: only when asked.
+            if (opts.with_names) row["Names"] = img.names;
             rows.push_back(std::move(row));
         };
         bool has_ref_filter = false;

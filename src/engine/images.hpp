@@ -14,6 +14,7 @@ struct ImageListOptions {
     bool digests = false;
     bool no_trunc = false;
     std::vector<std::string> filters;  // key=value
+    bool with_names = false;           // the Names field (json and {{.Names}} formats)
 };
 
 // One row per name (Docker's layout), with the fields Docker's and

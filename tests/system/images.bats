@@ -323,3 +323,23 @@ bats_require_minimum_version 1.5.0
     run skiff unshare stat -c %u "$layer/etc/motd"
     [ "$output" = 33 ]
 }
+
+@test "image prune asks once and reads the answer from stdin" {
+    load_busybox
+    skiff import "$TEST_IMAGES/layer.tar" localhost/d1 >/dev/null
+    skiff import --change 'ENV X=1' "$TEST_IMAGES/layer.tar" localhost/d1 >/dev/null
+    run bash -c "echo y | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' image prune"
+    assert_status 0
+    [ "$(grep -c 'Are you sure' <<<"$output")" -eq 1 ]
+    assert_output_contains "deleted: sha256:"
+    run bash -c "echo n | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' image prune -a"
+    run skiff images -q
+    [ -n "$output" ]
+}
+
+@test "images --format with .Names lists every name of the image" {
+    load_busybox
+    skiff tag busybox localhost/second
+    run skiff images --format '{{.Repository}} {{len .Names}}'
+    assert_output_contains "localhost/busybox 2"
+}

@@ -219,3 +219,11 @@ load helpers
     man -l "$BATS_TEST_DIRNAME/../../man/skiff-info.1" 2>/dev/null | grep -q "OPTIONS" || \
         grep -q '^.SH OPTIONS' "$BATS_TEST_DIRNAME/../../man/skiff-info.1"
 }
+
+@test "--log-level debug says what skiff does; the default is quiet" {
+    run skiff --log-level debug info --format '{{.Driver}}'
+    assert_output_contains 'level=debug msg="command: skiff info"'
+    assert_output_contains "level=debug msg=\"root $SKIFF_ROOT"
+    run skiff info --format '{{.Driver}}'
+    [[ "$output" != *level=debug* ]]
+}
