@@ -17,6 +17,7 @@
 #include "image/reference.hpp"
 #include "registry/pull.hpp"
 #include "util/error.hpp"
+#include "util/terminal.hpp"
 #include "util/host.hpp"
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
@@ -29,28 +30,6 @@ namespace {
 using cli::Complete;
 using cli::Flag;
 using cli::FlagType;
-
-class RawTerminal {
-public:
-    explicit RawTerminal(int fd) : fd_(fd) {
-        if (::tcgetattr(fd_, &saved_) != 0) {
-            fd_ = -1;
-            return;
-        }
-        struct termios raw = saved_;
-        ::cfmakeraw(&raw);
-        ::tcsetattr(fd_, TCSANOW, &raw);
-    }
-    ~RawTerminal() {
-        if (fd_ >= 0) ::tcsetattr(fd_, TCSANOW, &saved_);
-    }
-    RawTerminal(const RawTerminal&) = delete;
-    RawTerminal& operator=(const RawTerminal&) = delete;
-
-private:
-    int fd_;
-    struct termios saved_ {};
-};
 
 image::Image resolve_image(engine::Engine& e, const cli::Args& args) {
     const std::string& ref = args.positionals[0];

@@ -12,34 +12,12 @@
 #include "engine/containers.hpp"
 #include "oci/runtime.hpp"
 #include "util/error.hpp"
+#include "util/terminal.hpp"
 #include "util/fs.hpp"
 
 namespace skiff::engine {
 
 namespace {
-
-// Puts the terminal in raw mode for the life of the object.
-class RawTerminal {
-public:
-    explicit RawTerminal(int fd) : fd_(fd) {
-        if (::tcgetattr(fd_, &saved_) != 0) {
-            fd_ = -1;
-            return;
-        }
-        struct termios raw = saved_;
-        ::cfmakeraw(&raw);
-        ::tcsetattr(fd_, TCSANOW, &raw);
-    }
-    ~RawTerminal() {
-        if (fd_ >= 0) ::tcsetattr(fd_, TCSANOW, &saved_);
-    }
-    RawTerminal(const RawTerminal&) = delete;
-    RawTerminal& operator=(const RawTerminal&) = delete;
-
-private:
-    int fd_;
-    struct termios saved_ {};
-};
 
 void join_user_namespace(pid_t pid) {
     std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
