@@ -1,8 +1,6 @@
 #include "registry/auth.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +16,6 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
-extern char** environ;
 
 namespace skiff::registry {
 
@@ -59,65 +56,6 @@ std::string registry_of(const std::string& key) { return key.substr(0, key.find(
 
 std::string helper_server(const std::string& registry) {
     return registry == "docker.io" ? kDockerHubServer : registry;
-}
-
-// Runs argv with `input` on stdin, capturing stdout and stderr.
-ProcessResult run_with_input(const std::vector<std::string>& argv, const std::string& input) {
-    int in_pipe[2], out_pipe[2], err_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd in_r(in_pipe[0]), in_w(in_pipe[1]);
-    if (::pipe2(out_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
-    if (::pipe2(err_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
-    posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
-    posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid;
-    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw Error("exec " + argv[0] + ": " + std::strerror(rc), kExitNotFound);
-    Child child(pid);
-    in_r.reset();
-    out_w.reset();
-    err_w.reset();
-    // The input is a host name or a small JSON: it fits in the pipe buffer.
-    size_t off = 0;
-    while (off < input.size()) {
-        ssize_t n = ::write(in_w.get(), input.data() + off, input.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;  // the helper quit early; its status tells
-        off += static_cast<size_t>(n);
-    }
-    in_w.reset();
-    ProcessResult res;
-    pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
-    int open_fds = 2;
-    char buf[4096];
-    while (open_fds > 0) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("poll");
-        }
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                fds[i].fd = -1;
-                --open_fds;
-                continue;
-            }
-            (i == 0 ? res.out : res.err).append(buf, static_cast<size_t>(n));
-        }
-    }
-    res.status = child.wait();
-    return res;
 }
 
 std::optional<Credentials> from_entry(const Json& entry, const std::string& file) {
@@ -267,7 +205,7 @@ std::optional<Credentials> helper_get(const std::string& helper, const std::stri
                   << registry << "\n";
         return std::nullopt;
     }
-    auto res = run_with_input({tool, "get"}, helper_server(registry) + "\n");
+    auto res = run_capture({tool, "get"}, helper_server(registry) + "\n");
     if (res.status != 0) {
         std::string why = str::trim(res.out + res.err);
         // The helpers' way of saying "nothing stored for this server".

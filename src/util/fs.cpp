@@ -33,39 +33,34 @@ std::string temp_name(const std::string& path) {
     return path + ".tmp-" + buf;
 }
 
+// Temp file + rename; with `durable`, fsync of the file and its directory.
+void write_replacing(const std::string& path, std::string_view content, mode_t mode, bool durable) {
+    std::string tmp = temp_name(path);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd) throw_errno("create " + tmp);
+    try {
+        write_all(fd.get(), content, tmp);
+        if (::fchmod(fd.get(), mode) < 0) throw_errno("chmod " + tmp);
+        if (durable && ::fsync(fd.get()) < 0) throw_errno("fsync " + tmp);
+        fd.reset();
+        if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp + " to " + path);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (!durable) return;
+    UniqueFd dir(::open(dirname(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) ::fsync(dir.get());
+}
+
 }  // namespace
 
 void write_volatile(const std::string& path, std::string_view content, mode_t mode) {
-    std::string tmp = temp_name(path);
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd) throw_errno("create " + tmp);
-    try {
-        write_all(fd.get(), content, tmp);
-        if (::fchmod(fd.get(), mode) < 0) throw_errno("chmod " + tmp);
-        fd.reset();
-        if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp + " to " + path);
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
+    write_replacing(path, content, mode, false);
 }
 
 void write_atomic(const std::string& path, std::string_view content, mode_t mode) {
-    std::string tmp = temp_name(path);
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd) throw_errno("create " + tmp);
-    try {
-        write_all(fd.get(), content, tmp);
-        if (::fchmod(fd.get(), mode) < 0) throw_errno("chmod " + tmp);
-        if (::fsync(fd.get()) < 0) throw_errno("fsync " + tmp);
-        fd.reset();
-        if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp + " to " + path);
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    UniqueFd dir(::open(dirname(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir) ::fsync(dir.get());
+    write_replacing(path, content, mode, true);
 }
 
 std::optional<std::string> read_file_if_exists(const std::string& path) {

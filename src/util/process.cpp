@@ -56,8 +56,11 @@ pid_t Child::release() {
     return p;
 }
 
-ProcessResult run_capture(const std::vector<std::string>& argv) {
+ProcessResult run_capture(const std::vector<std::string>& argv, const std::optional<std::string>& input) {
     if (argv.empty()) throw Error("run: empty command");
+    int in_pipe[2] = {-1, -1};
+    if (input && ::pipe2(in_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd in_r(in_pipe[0]), in_w(in_pipe[1]);
     int out_pipe[2], err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
@@ -66,7 +69,8 @@ ProcessResult run_capture(const std::vector<std::string>& argv) {
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (input) posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
+    else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
     posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
     std::vector<char*> args;
@@ -77,8 +81,19 @@ ProcessResult run_capture(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw Error("exec " + argv[0] + ": " + std::strerror(rc), kExitNotFound);
     Child child(pid);
+    in_r.reset();
     out_w.reset();
     err_w.reset();
+    if (input) {
+        std::string_view rest = *input;
+        while (!rest.empty()) {
+            ssize_t n = ::write(in_w.get(), rest.data(), rest.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) break;  // the program quit early: its status tells
+            rest.remove_prefix(static_cast<size_t>(n));
+        }
+        in_w.reset();
+    }
 
     ProcessResult res;
     struct pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};

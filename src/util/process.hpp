@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ struct ProcessResult {
     std::string err;
 };
 
-// Runs argv (searched in $PATH) with stdin from /dev/null, capturing output.
-ProcessResult run_capture(const std::vector<std::string>& argv);
+// Runs argv (searched in $PATH), capturing output. stdin is /dev/null, or
+// `input` when given (small: a credential helper's request fits a pipe).
+ProcessResult run_capture(const std::vector<std::string>& argv, const std::optional<std::string>& input = std::nullopt);
 
 // Shell-form status from a waitpid status.
 int shell_status(int wstatus);
