@@ -1,7 +1,5 @@
 #include "registry/registries_conf.hpp"
 
-#define TOML_EXCEPTIONS 1
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,40 +7,17 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
+#include "util/toml_read.hpp"
 
 namespace skiff::registry {
 
 namespace {
 
-std::string where(const std::string& file, const toml::node& node) {
-    return file + ":" + std::to_string(node.source().begin.line);
-}
-
-std::string get_string(const std::string& file, const std::string& key, const toml::node& node) {
-    auto v = node.value<std::string>();
-    if (!node.is_string() || !v) throw Error(where(file, node) + ": key '" + key + "' must be a string");
-    return *v;
-}
-
-bool get_bool(const std::string& file, const std::string& key, const toml::node& node) {
-    auto v = node.value<bool>();
-    if (!node.is_boolean() || !v) throw Error(where(file, node) + ": key '" + key + "' must be true or false");
-    return *v;
-}
-
-std::vector<std::string> get_strings(const std::string& file, const std::string& key, const toml::node& node) {
-    const toml::array* arr = node.as_array();
-    if (!arr) throw Error(where(file, node) + ": key '" + key + "' must be an array of strings");
-    std::vector<std::string> out;
-    for (auto& el : *arr) out.push_back(get_string(file, key, el));
-    return out;
-}
-
-const toml::table& table_of(const std::string& file, const std::string& key, const toml::node& node) {
-    const toml::table* t = node.as_table();
-    if (!t) throw Error(where(file, node) + ": key '" + key + "' must be a table");
-    return *t;
-}
+using toml_read::get_bool;
+using toml_read::get_string;
+using toml_read::get_strings;
+using toml_read::table_of;
+using toml_read::where;
 
 // Later files replace an entry with the same prefix.
 void put_entry(RegistriesConf& conf, RegistryEntry e) {

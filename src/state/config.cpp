@@ -1,46 +1,22 @@
 #include "state/config.hpp"
 
-#define TOML_EXCEPTIONS 1
-#include <toml++/toml.h>
 
 #include <set>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/toml_read.hpp"
 
 namespace skiff::state {
 
 namespace {
 
-std::string where(const std::string& file, const toml::node& node) {
-    return file + ":" + std::to_string(node.source().begin.line);
-}
-
-std::string get_string(const std::string& file, const std::string& key, const toml::node& node,
-                       const std::set<std::string>& allowed = {}) {
-    auto v = node.value<std::string>();
-    if (!node.is_string() || !v)
-        throw Error(where(file, node) + ": key '" + key + "' must be a string");
-    if (!allowed.empty() && !allowed.count(*v)) {
-        std::string list;
-        for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        throw Error(where(file, node) + ": key '" + key + "': invalid value \"" + *v + "\" (expected one of " + list + ")");
-    }
-    return *v;
-}
-
-std::vector<std::string> get_strings(const std::string& file, const std::string& key, const toml::node& node) {
-    const toml::array* arr = node.as_array();
-    if (!arr) throw Error(where(file, node) + ": key '" + key + "' must be an array of strings");
-    std::vector<std::string> out;
-    for (auto& el : *arr) out.push_back(get_string(file, key, el));
-    return out;
-}
+using toml_read::get_string;
+using toml_read::get_strings;
+using toml_read::where;
 
 const toml::table& section(const std::string& file, const std::string& name, const toml::node& node) {
-    const toml::table* t = node.as_table();
-    if (!t) throw Error(where(file, node) + ": key '" + name + "' must be a table ([" + name + "])");
-    return *t;
+    return toml_read::table_of(file, name, node);
 }
 
 }  // namespace
