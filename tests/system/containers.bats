@@ -405,3 +405,20 @@ setup() {
     run skiff run --rm --device /nonexistent busybox true
     assert_status 125
 }
+
+@test "restart stops and starts again; pause and unpause say why they cannot" {
+    skiff run -d --name rs busybox sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done' >/dev/null
+    pid1=$(skiff inspect --format '{{.State.Pid}}' rs)
+    run skiff restart -t 2 rs
+    assert_status 0
+    [ "$output" = rs ]
+    run skiff inspect --format '{{.State.Running}} {{.State.Pid}}' rs
+    [[ "$output" == true* ]]
+    [ "${output#true }" != "$pid1" ]
+    run skiff pause rs
+    assert_status 125
+    assert_one_line_error
+    run skiff unpause rs
+    assert_status 125
+    skiff rm -f rs >/dev/null
+}
