@@ -60,7 +60,10 @@ fi
 chmod -R a+rX "$stage"
 
 files=("$stage/tests/system")
-[ -n "$filter" ] && files=("$stage/tests/system/$filter")
+if [ -n "$filter" ]; then  # one or more bats files, space-separated
+    files=()
+    for f in $filter; do files+=("$stage/tests/system/$f"); done
+fi
 
 # A hung test fails after this many seconds instead of stalling the run.
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}

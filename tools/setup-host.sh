@@ -9,7 +9,7 @@ packages=(
     # build
     meson ninja-build g++ pkg-config
     libseccomp-dev libcap-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libcurl4-openssl-dev
-    catch2 libarchive-dev libzstd-dev libsqlite3-dev libssl-dev libyaml-cpp-dev libtomlplusplus-dev
+    catch2 libarchive-dev libzstd-dev libisal-dev libsqlite3-dev libssl-dev libyaml-cpp-dev libtomlplusplus-dev
     libnl-route-3-dev libsystemd-dev
     # run time helpers
     uidmap fuse-overlayfs passt slirp4netns iproute2 nftables

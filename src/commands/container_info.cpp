@@ -12,10 +12,14 @@
 #include "cli/context.hpp"
 #include "commands/output.hpp"
 #include "commands/registry.hpp"
+#include "container/journald.hpp"
 #include "container/logs.hpp"
 #include "engine/containers.hpp"
+#include "engine/volumes.hpp"
 #include "engine/engine.hpp"
 #include "engine/images.hpp"
+#include "engine/network.hpp"
+#include "net/ports.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/process.hpp"
@@ -118,6 +122,29 @@ size_t emit_lines(const std::string& text, const cli::Args& args, int64_t since,
     return pos;
 }
 
+// logs of a journald container: its entries in the journal.
+void journal_logs(engine::Engine& e, const container::Container& c, const cli::Args& args, int64_t since,
+                  int64_t until, long long tail_n, const std::string& prefix) {
+    container::JournalReader reader(c.id);
+    std::vector<container::LogLine> lines;
+    container::LogLine l;
+    auto wanted = [&](const container::LogLine& x) {
+        return (since == 0 || x.time_ns >= since) && (until == 0 || x.time_ns <= until);
+    };
+    while (reader.next(l))
+        if (wanted(l)) lines.push_back(l);
+    size_t start = tail_n >= 0 && lines.size() > static_cast<size_t>(tail_n) ? lines.size() - static_cast<size_t>(tail_n) : 0;
+    for (size_t i = start; i < lines.size(); ++i) print_log_line(lines[i], args.flag("timestamps"), prefix);
+    if (!args.flag("follow")) return;
+    for (;;) {
+        bool running = engine::refresh(e, *container::Records(e.db()).get(c.id)).running();
+        while (reader.next(l))
+            if (wanted(l)) print_log_line(l, args.flag("timestamps"), prefix);
+        if (!running) return;
+        reader.wait(250);
+    }
+}
+
 int logs_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     int64_t now = timeutil::now_ns();
@@ -134,6 +161,10 @@ int logs_cmd(Context& ctx, const cli::Args& args) {
         if (c.spec.log_driver == "none" || (c.spec.log_driver.empty() && ctx.config().log_driver == "none"))
             throw Error("container " + c.name + " uses the none log driver: there are no logs to read");
         std::string prefix = several ? c.id.substr(0, 12) + " " : "";
+        if ((c.spec.log_driver.empty() ? ctx.config().log_driver : c.spec.log_driver) == "journald") {
+            journal_logs(e, c, args, since, until, tail_n, prefix);
+            continue;
+        }
         std::string text = fs::read_file_if_exists(paths.log()).value_or("");
         size_t consumed;
         if (tail_n >= 0) {
@@ -171,8 +202,8 @@ int logs_cmd(Context& ctx, const cli::Args& args) {
 int inspect_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     std::string type = args.str("type");
-    if (!type.empty() && type != "container" && type != "image")
-        throw Error("invalid --type \"" + type + "\": expected container or image");
+    if (!type.empty() && type != "container" && type != "image" && type != "volume")
+        throw Error("invalid --type \"" + type + "\": expected container, image or volume");
     std::vector<Json> out;
     std::string missing;
     for (auto& ref : args.positionals) {
@@ -183,10 +214,17 @@ int inspect_cmd(Context& ctx, const cli::Args& args) {
             } catch (const NotFound&) {
             }
         }
-        if (type != "container") {
+        if (type != "container" && type != "volume") {
             if (auto img = e.images().find(ref)) {
                 out.push_back(engine::inspect_image(e, *img));
                 continue;
+            }
+        }
+        if (type.empty() || type == "volume") {
+            try {
+                out.push_back(engine::inspect_volume(e, engine::find_volume(e, ref)));
+                continue;
+            } catch (const NotFound&) {
             }
         }
         missing = ref;
@@ -230,7 +268,8 @@ std::set<std::string> container_pids(pid_t init) {
 int top_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     auto c = engine::find_container(e, args.positionals[0]);
-    if (c.state != "running") throw Error("top can only be used on running containers");
+    // A paused container's processes are listed too (Docker).
+    if (c.state != "running" && c.state != "paused") throw Error("top can only be used on running containers");
     auto pids = container_pids(c.pid);
     if (pids.empty()) throw Error("cannot read the processes of " + c.name + " (are they in another user's namespace?)");
     std::vector<std::string> argv = {"ps"};
@@ -260,11 +299,13 @@ int top_cmd(Context& ctx, const cli::Args& args) {
 
 int port_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
-    engine::find_container(e, args.positionals[0]);
-    // No container can publish ports until private networking exists, so
-    // the list is truthfully empty; a named port is reported as Docker does.
-    if (args.positionals.size() > 1)
-        throw Error("no public port '" + args.positionals[1] + "' published for " + args.positionals[0]);
+    auto c = engine::find_container(e, args.positionals[0]);
+    std::string filter = args.positionals.size() > 1 ? args.positionals[1] : "";
+    auto lines = net::port_lines(engine::container_ports(e, c), filter);
+    // Docker: a named port that is not published is an error.
+    if (!filter.empty() && lines.empty())
+        throw Error("no public port '" + filter + "' published for " + args.positionals[0]);
+    for (auto& l : lines) std::cout << l << "\n";
     return 0;
 }
 
@@ -303,8 +344,8 @@ void register_container_info(cli::Table& t) {
            .usage = "[OPTIONS] NAME|ID [NAME|ID...]",
            .summary = "Return low-level information on containers or images",
            .flags = {{"format", 'f', FlagType::String, "Format the output using the given Go template", "string"},
-                     {"type", 0, FlagType::String, "Return JSON for specified type (container, image)", "string", "",
-                      Complete::Fixed, {"container", "image"}}},
+                     {"type", 0, FlagType::String, "Return JSON for specified type (container, image, volume)", "string", "",
+                      Complete::Fixed, {"container", "image", "volume"}}},
            .handler = inspect_cmd,
            .min_args = 1,
            .arg_complete = Complete::Container});

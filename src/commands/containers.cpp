@@ -1,5 +1,5 @@
 // run, create, start, stop, restart, kill, rm, wait, exec, rename,
-// container exists, container prune, attach, pause, unpause.
+// container exists, container prune, attach (pause, unpause: container_ops.cpp).
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/context.hpp"
+#include "commands/for_each.hpp"
 #include "commands/output.hpp"
 #include "commands/registry.hpp"
 #include "commands/run_flags.hpp"
@@ -14,6 +15,7 @@
 #include "util/fs.hpp"
 #include "engine/containers.hpp"
 #include "engine/engine.hpp"
+#include "engine/volumes.hpp"
 #include "image/reference.hpp"
 #include "registry/pull.hpp"
 #include "util/error.hpp"
@@ -153,34 +155,6 @@ int stop_timeout(const container::Container& c, const cli::Args& args) {
     return c.spec.stop_timeout >= 0 ? c.spec.stop_timeout : 10;
 }
 
-// Applies `fn` to each named container, reporting errors per container as
-// Docker does, and returns 0 only when all succeeded.
-template <typename Fn>
-int for_each_ref(engine::Engine& e, const cli::Args& args, bool all, Fn fn) {
-    int rc = 0;
-    if (all) {
-        for (auto& c : engine::list_containers(e)) try {
-                fn(c, c.id);
-            } catch (const Error& err) {
-                std::cerr << "Error: " << err.what() << "\n";
-                rc = kExitEngine;
-            }
-        return rc;
-    }
-    for (auto& ref : args.positionals) {
-        try {
-            fn(engine::find_container(e, ref), ref);
-        } catch (const NotFound& err) {
-            std::cerr << "Error: " << err.what() << "\n";
-            rc = rc ? rc : 1;
-        } catch (const Error& err) {
-            std::cerr << "Error: " << err.what() << "\n";
-            rc = kExitEngine;
-        }
-    }
-    return rc;
-}
-
 int stop_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     if (!args.flag("all") && args.positionals.empty()) throw Error("\"skiff stop\" requires at least 1 argument");
@@ -216,6 +190,7 @@ int rm_cmd(Context& ctx, const cli::Args& args) {
     e.enter_storage_namespace();
     return for_each_ref(e, args, args.flag("all"), [&](const container::Container& c, const std::string& ref) {
         engine::remove_container(e, c, args.flag("force"));
+        if (args.flag("volumes")) engine::remove_container_volumes(e, c);
         std::cout << (args.flag("all") ? c.id : ref) << "\n";
     });
 }
@@ -330,15 +305,6 @@ int attach_cmd(Context& ctx, const cli::Args& args) {
     // The monitor greets with its state first.
     if (s.lines.fill(s.ctl.get()) && s.lines.next(line) && line.rfind("exit ", 0) == 0) return std::atoi(line.c_str() + 5);
     return attach_and_wait(s, c, args.str("sig-proxy", "true") != "false");
-}
-
-int pause_cmd(Context& ctx, const cli::Args& args) {
-    engine::Engine e(ctx);
-    for (auto& ref : args.positionals) engine::find_container(e, ref);
-    throw Error(std::string(ctx.paths().rootless() ? "pause needs the cgroup freezer, which rootless containers do not "
-                                                     "have on this host"
-                                                   : "pause is not implemented yet") +
-                " (see skiff info: Cgroup Limits)");
 }
 
 std::vector<Flag> with(std::vector<Flag> a, const std::vector<Flag>& b) {
@@ -470,13 +436,6 @@ void register_containers(cli::Table& t) {
            .handler = attach_cmd,
            .min_args = 1,
            .max_args = 1,
-           .arg_complete = Complete::Container});
-    t.add({.path = "pause",
-           .aliases = {"container pause", "unpause", "container unpause"},
-           .usage = "CONTAINER [CONTAINER...]",
-           .summary = "Pause (or unpause) all processes within one or more containers",
-           .handler = pause_cmd,
-           .min_args = 1,
            .arg_complete = Complete::Container});
 }
 

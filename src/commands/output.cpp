@@ -6,8 +6,20 @@
 
 #include "format/output.hpp"
 #include "format/template.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
 
 namespace skiff::commands {
+
+std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const char* what) {
+    std::map<std::string, std::string> out;
+    for (auto& i : items) {
+        auto [k, v] = str::split_once(i, '=');
+        if (k.empty()) throw Error(std::string("invalid ") + what + " \"" + i + "\": expected KEY=VALUE");
+        out[k] = v;
+    }
+    return out;
+}
 
 void print_template(const std::string& format, const Json& data) {
     if (format == "json") {

@@ -1,6 +1,7 @@
 // How commands print: --format templates, JSON and tables.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,10 @@ void print_list(const std::string& format, const std::vector<Json>& rows, const 
 
 // `inspect`: an indented JSON array, or one template line per object.
 void print_inspect(const std::string& format, const std::vector<Json>& objects);
+
+// --label/--opt values: KEY=VALUE each ("KEY" alone maps to ""); `what`
+// names the flag in errors.
+std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const char* what);
 
 // Asks a yes/no question on the terminal (Docker's prune prompts).
 bool confirm(const std::string& question);

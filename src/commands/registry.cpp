@@ -14,7 +14,12 @@ cli::Table build_table() {
     register_registry(t);
     register_containers(t);
     register_container_info(t);
+    register_container_ops(t);
     register_storage(t);
+    register_cp(t);
+    register_volumes(t);
+    register_networks(t);
+    register_container_data(t);
     return t;
 }
 

@@ -15,6 +15,11 @@ void register_unshare(cli::Table& t);
 void register_registry(cli::Table& t);  // registry_cmds.cpp
 void register_containers(cli::Table& t);
 void register_container_info(cli::Table& t);
-void register_storage(cli::Table& t);  // system df, system reset
+void register_container_ops(cli::Table& t);  // pause, unpause, stats
+void register_storage(cli::Table& t);
+void register_cp(cli::Table& t);  // system df, system prune, system reset
+void register_volumes(cli::Table& t);
+void register_networks(cli::Table& t);
+void register_container_data(cli::Table& t);  // diff, export, commit
 
 }  // namespace skiff::commands

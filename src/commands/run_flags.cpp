@@ -2,9 +2,16 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
+#include "commands/output.hpp"
+#include "container/volume_opts.hpp"
+#include "container/keepid.hpp"
+#include "format/template.hpp"
 #include "image/changes.hpp"
+#include "net/modes.hpp"
+#include "util/host.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
@@ -24,16 +31,6 @@ Flag string(const char* name, char shorthand, const char* help, const char* valu
     return {name, shorthand, FlagType::String, help, value};
 }
 Flag boolean(const char* name, char shorthand, const char* help) { return {name, shorthand, FlagType::Bool, help}; }
-
-std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const char* what) {
-    std::map<std::string, std::string> out;
-    for (auto& i : items) {
-        auto [k, v] = str::split_once(i, '=');
-        if (k.empty()) throw Error(std::string("invalid ") + what + " \"" + i + "\": expected KEY=VALUE");
-        out[k] = v;
-    }
-    return out;
-}
 
 std::vector<std::string> read_lines_file(const std::string& path, const char* what) {
     auto text = fs::read_file_if_exists(path);
@@ -65,16 +62,13 @@ std::string absolute(const std::string& path) {
 }
 
 container::MountSpec parse_volume(const std::string& v) {
+    if (auto vol = container::parse_volume_flag(v)) return *vol;
     auto parts = str::split(v, ':');
-    if (parts.size() == 1 || (parts.size() >= 2 && parts[0].empty()))
-        throw Error("volume \"" + v + "\": anonymous volumes arrive with the volumes feature (not implemented yet)");
     if (parts.size() > 3) throw Error("invalid volume specification: \"" + v + "\"");
     container::MountSpec m;
     m.type = "bind";
     m.source = parts[0];
     m.destination = parts[1];
-    if (m.source[0] != '/' && m.source[0] != '.')
-        throw Error("volume \"" + v + "\": named volumes arrive with the volumes feature (not implemented yet)");
     m.source = absolute(m.source);
     if (m.destination.empty() || m.destination[0] != '/')
         throw Error("invalid volume specification \"" + v + "\": the container path must be absolute");
@@ -108,6 +102,14 @@ container::MountSpec parse_mount(const std::string& spec) {
         else if (k == "tmpfs-mode") mode = v;
         else if (k == "bind-propagation") m.options.push_back(v);
         else if (k == "relabel" || k == "consistency") continue;
+        else if (k == "volume-nocopy") {
+            if (v.empty() || v == "true" || v == "1") m.options.push_back("nocopy");
+        } else if (k == "volume-driver") {
+            if (v != "local") throw Error("--mount " + spec + ": volume driver \"" + v + "\" is not supported (local)");
+        } else if (k == "volume-opt" || k == "volume-label") {
+            if (v.find('=') == std::string::npos) throw Error("--mount " + spec + ": " + k + " needs KEY=VALUE");
+            m.options.push_back(std::string(k) + "=" + v);
+        }
         else throw Error("invalid --mount field \"" + k + "\" in \"" + spec + "\"");
     }
     if (m.destination.empty() || m.destination[0] != '/') throw Error("--mount " + spec + ": target must be an absolute path");
@@ -120,9 +122,10 @@ container::MountSpec parse_mount(const std::string& spec) {
         if (!size.empty()) m.options.push_back("size=" + std::to_string(str::parse_ram_bytes(size)));
         if (!mode.empty()) m.options.push_back("mode=" + mode);
     } else if (m.type == "volume") {
-        throw Error("--mount type=volume arrives with the volumes feature (not implemented yet)");
+        // No source: an anonymous volume.
+        if (!m.source.empty()) container::check_volume_name(m.source);
     } else {
-        throw Error("--mount " + spec + ": unsupported type \"" + m.type + "\" (bind, tmpfs)");
+        throw Error("--mount " + spec + ": unsupported type \"" + m.type + "\" (bind, tmpfs, volume)");
     }
     return m;
 }
@@ -143,11 +146,11 @@ container::RestartPolicy parse_restart(const std::string& s) {
 
 void namespace_mode(const std::string& value, const char* flag, std::string& out) {
     if (value.empty() || value == "private" || value == "shareable") return;
-    if (value == "host") {
-        out = "host";
+    if (value == "host" || value.rfind("container:", 0) == 0) {
+        out = value;  // container:X is resolved to an ID at create
         return;
     }
-    throw Error(std::string("--") + flag + " " + value + ": only host and private are supported so far");
+    throw Error(std::string("--") + flag + " " + value + ": unsupported (private, host, container:NAME|ID)");
 }
 
 }  // namespace
@@ -169,23 +172,28 @@ const std::vector<cli::Flag>& create_flags() {
         string("entrypoint", 0, "Overwrite the default ENTRYPOINT of the image"),
         list("env", 'e', "Set environment variables"),
         list("env-file", 0, "Read in a file of environment variables"),
+        list("expose", 0, "Expose a port or a range of ports (with -P they are published)"),
         list("group-add", 0, "Add additional groups to join"),
         string("hostname", 'h', "Container host name"),
         boolean("init", 0, "Run an init inside the container that forwards signals and reaps processes"),
         boolean("interactive", 'i', "Keep STDIN open even if not attached"),
-        string("ipc", 0, "IPC mode to use (host, private)"),
+        string("ip", 0, "Specify a static IPv4 address for the container (user-defined networks)"),
+        string("ipc", 0, "IPC namespace to use (private, host, container:NAME|ID)"),
         list("label", 'l', "Set meta data on a container"),
         list("label-file", 0, "Read in a line delimited file of labels"),
         {"log-driver", 0, FlagType::String, "Logging driver for the container", "string", "", Complete::Fixed,
          {"k8s-file", "json-file", "none", "journald"}},
-        list("log-opt", 0, "Log driver options (max-size=10m)"),
+        list("log-opt", 0, "Log driver options (max-size=10m; journald: tag=TEMPLATE)"),
+        string("mac-address", 0, "Container MAC address (user-defined networks)"),
         string("memory", 'm', "Memory limit", "bytes"),
         string("memory-swap", 0, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes"),
         list("mount", 0, "Attach a filesystem mount to the container", "mount"),
         string("name", 0, "Assign a name to the container"),
-        {"network", 0, FlagType::String, "Connect a container to a network (none, host)", "network", "", Complete::Fixed,
-         {"none", "host"}},
-        string("pid", 0, "PID namespace to use (host, private)"),
+        {"network", 0, FlagType::List,
+         "Connect a container to a network (private, pasta, slirp4netns, none, host, ns:PATH, container:NAME)",
+         "network", "", Complete::Fixed, {"private", "bridge", "pasta", "slirp4netns", "none", "host"}},
+        list("network-alias", 0, "Add network-scoped alias for the container (user-defined networks)"),
+        string("pid", 0, "PID namespace to use (private, host, container:NAME|ID)"),
         string("pidfile", 0, "Write the container's process ID to the file"),
         {"pids-limit", 0, FlagType::Int, "Tune container pids limit (set -1 for unlimited)", "int"},
         string("platform", 0, "Set platform if server is multi-platform capable"),
@@ -206,8 +214,10 @@ const std::vector<cli::Flag>& create_flags() {
         boolean("tty", 't', "Allocate a pseudo-TTY"),
         list("ulimit", 0, "Ulimit options"),
         string("user", 'u', "Username or UID (format: <name|uid>[:<group|gid>])"),
-        string("userns", 0, "User namespace to use (host)"),
+        string("userns", 0, "User namespace to use (host; rootless: keep-id[:uid=N,gid=N])"),
+        string("uts", 0, "UTS namespace to use (private, host, container:NAME|ID)"),
         list("volume", 'v', "Bind mount a volume"),
+        list("volumes-from", 0, "Mount volumes from the specified container(s) (CONTAINER[:ro|rw])"),
         string("workdir", 'w', "Working directory inside the container"),
     };
     return flags;
@@ -247,6 +257,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     s.annotations = key_values(a.list("annotation"), "annotation");
     for (auto& v : a.list("volume")) s.mounts.push_back(parse_volume(v));
     for (auto& m : a.list("mount")) s.mounts.push_back(parse_mount(m));
+    s.volumes_from = a.list("volumes-from");
     for (auto& t : a.list("tmpfs")) {
         auto [dest, opts] = str::split_once(t, ':');
         if (dest.empty() || dest[0] != '/') throw Error("invalid --tmpfs \"" + t + "\": the path must be absolute");
@@ -277,6 +288,12 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     s.ulimits = a.list("ulimit");
     if (auto m = a.opt("memory")) s.memory = str::parse_ram_bytes(*m);
     if (auto m = a.opt("memory-swap")) s.memory_swap = *m == "-1" ? -1 : str::parse_ram_bytes(*m);
+    // Docker's checks: the kernel would refuse these at start, less clearly.
+    if (s.memory > 0 && s.memory < 6 * 1024 * 1024) throw Error("Minimum memory limit allowed is 6MB");
+    if (s.memory_swap > 0 && s.memory == 0)
+        throw Error("You should always set the Memory limit when using Memoryswap limit, see usage");
+    if (s.memory_swap > 0 && s.memory_swap < s.memory)
+        throw Error("Minimum memoryswap limit should be larger than memory limit, see usage");
     if (auto c = a.opt("cpus")) {
         char* end = nullptr;
         s.cpus = std::strtod(c->c_str(), &end);
@@ -285,13 +302,25 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     s.cpu_shares = a.integer("cpu-shares");
     s.cpuset_cpus = a.str("cpuset-cpus");
     s.pids_limit = a.integer("pids-limit");
+    // Rootless without a delegated cgroup v2 the runtime cannot apply
+    // limits: say so here, where the user sees it (Podman warns too).
+    bool limits = s.memory || s.memory_swap || s.cpus > 0 || s.cpu_shares || !s.cpuset_cpus.empty() || s.pids_limit;
+    if (limits && (::geteuid() != 0 || host::in_user_namespace())) {
+        auto cg = host::cgroups(true);
+        if (!cg.limits_usable)
+            std::fprintf(stderr, "WARNING: resource limits are ignored for this rootless container: %s\n", cg.why_not.c_str());
+    }
     if (auto m = a.opt("shm-size")) s.shm_size = str::parse_ram_bytes(*m);
     s.devices = a.list("device");
     s.group_add = a.list("group-add");
     s.sysctls = key_values(a.list("sysctl"), "sysctl");
     std::string userns = a.str("userns");
-    if (!userns.empty() && userns != "host")
-        throw Error("--userns " + userns + ": only host is supported so far (keep-id is not implemented yet)");
+    if (!userns.empty() && userns != "host") {
+        if (!container::is_nested_userns_mode(userns))
+            throw Error("--userns " + userns + ": unsupported (host, keep-id[:uid=N,gid=N])");
+        container::parse_userns_mode(userns);
+        if (::geteuid() == 0 && !host::in_user_namespace()) throw Error("keep-id is only supported in rootless mode");
+    }
     s.userns = userns;
     s.init = a.flag("init");
     if (auto r = a.opt("restart")) s.restart = parse_restart(*r);
@@ -300,21 +329,31 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
         s.log_driver != "journald")
         throw Error("invalid --log-driver \"" + s.log_driver + "\": expected k8s-file, json-file, journald or none");
     for (auto& [k, v] : key_values(a.list("log-opt"), "log option")) {
-        if (k != "max-size") throw Error("unsupported --log-opt \"" + k + "\" (max-size)");
+        if (k != "max-size" && k != "tag") throw Error("unsupported --log-opt \"" + k + "\" (max-size, tag)");
+        if (k == "tag") {
+            if (s.log_driver != "journald")
+                throw Error("--log-opt tag is used by the journald log driver only: add --log-driver journald");
+            format::Template::parse(v);  // a bad template fails here, not in the monitor
+        }
         s.log_opts[k] = v;
     }
     namespace_mode(a.str("ipc"), "ipc", s.ipc);
     namespace_mode(a.str("pid"), "pid", s.pid);
     namespace_mode(a.str("uts"), "uts", s.uts);
-    std::string net = a.str("network", "none");
-    if (net == "bridge" || net == "private" || net == "slirp4netns" || net == "pasta")
-        throw Error("--network " + net + ": private networking is not implemented yet; use --network none or host");
-    if (net != "none" && net != "host")
-        throw Error("--network " + net + ": user-defined networks are not implemented yet; use none or host");
-    s.network = net;
-    if (!a.list("publish").empty() || a.flag("publish-all"))
-        throw Error("publishing ports needs private networking, which is not implemented yet; with --network host "
-                    "the container's ports are the host's");
+    if (!s.hostname.empty() && (s.uts == "host" || s.uts.rfind("container:", 0) == 0))
+        throw Error("conflicting options: --hostname and --uts " + s.uts + " (the hostname is the shared namespace's)");
+    auto networks = a.list("network");
+    if (networks.size() > 1) throw Error("several --network flags: joining several networks is not implemented yet");
+    s.network = net::parse_network_mode(networks.empty() ? "" : networks[0]);
+    for (const char* f : {"ip", "mac-address"})
+        if (!a.str(f).empty())
+            throw Error(std::string("--") + f + " needs a user-defined network, which containers cannot join yet");
+    if (!a.list("network-alias").empty())
+        throw Error("--network-alias needs a user-defined network, which containers cannot join yet");
+    s.publish = a.list("publish");
+    s.publish_all = a.flag("publish-all");
+    s.expose = a.list("expose");
+    net::check_port_flags(s.network, s.publish, s.expose);
     s.tty = a.flag("tty");
     s.interactive = a.flag("interactive");
     s.stop_signal = a.str("stop-signal");

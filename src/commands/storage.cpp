@@ -1,4 +1,4 @@
-// system df, system reset.
+// system df, system prune, system reset.
 #include <iostream>
 
 #include "cli/context.hpp"
@@ -80,6 +80,32 @@ int df_cmd(Context& ctx, const cli::Args& args) {
     return 0;
 }
 
+int prune_cmd(Context& ctx, const cli::Args& args) {
+    engine::SystemPruneOptions o;
+    o.all = args.flag("all");
+    o.volumes = args.flag("volumes");
+    o.filters = args.list("filter");
+    engine::Engine e(ctx);
+    // Into the namespace first: a re-executed command would ask again.
+    e.enter_storage_namespace();
+    std::string what = "WARNING! This will remove:\n  - all stopped containers\n";
+    if (o.volumes) what += "  - all anonymous volumes not used by at least one container\n";
+    what += o.all ? "  - all images without at least one container associated to them\n" : "  - all dangling images\n";
+    if (!args.flag("force") && !confirm(what + "\nAre you sure you want to continue?")) return 0;
+    auto r = engine::prune_system(e, o);
+    auto section = [](const char* title, const std::vector<std::string>& items, const char* prefix) {
+        if (items.empty()) return;
+        std::cout << title << ":\n";
+        for (auto& i : items) std::cout << prefix << i << "\n";
+        std::cout << "\n";
+    };
+    section("Deleted Containers", r.containers, "");
+    section("Deleted Volumes", r.volumes, "");
+    section("Deleted Images", r.images, "deleted: ");
+    std::cout << "Total reclaimed space: " << str::human_size(static_cast<double>(r.reclaimed)) << "\n";
+    return 0;
+}
+
 int reset_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     // Entered first, so that the question is asked once, by the process
@@ -120,6 +146,21 @@ void register_storage(cli::Table& t) {
            .max_args = 0,
            .examples = {"skiff system df", "skiff system df -v",
                         "skiff system df --format '{{.Type}}: {{.Reclaimable}}'"}});
+    t.add({.path = "system prune",
+           .usage = "[OPTIONS]",
+           .summary = "Remove unused data",
+           .description = "Removes stopped containers and dangling images; with --all every image no container "
+                          "uses, with --volumes also the anonymous volumes no container uses (named volumes are "
+                          "kept, as Docker 23+ does: remove them with volume prune -a). Filters: label=KEY[=VALUE] "
+                          "and until=TIME (containers and images created before it). Asks first unless --force.",
+           .flags = {{"all", 'a', FlagType::Bool, "Remove all unused images not just dangling ones"},
+                     {"filter", 0, FlagType::List, "Provide filter values (e.g. 'label=<key>=<value>')", "filter"},
+                     {"force", 'f', FlagType::Bool, "Do not prompt for confirmation"},
+                     {"volumes", 0, FlagType::Bool, "Prune anonymous volumes"}},
+           .handler = prune_cmd,
+           .max_args = 0,
+           .examples = {"skiff system prune -f", "skiff system prune -a --volumes -f",
+                        "skiff system prune --filter until=24h -f"}});
     t.add({.path = "system reset",
            .usage = "[OPTIONS]",
            .summary = "Reset skiff storage",

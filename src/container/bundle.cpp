@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <set>
 
+#include "container/keepid.hpp"
+#include "container/privileged.hpp"
+#include "net/etc_files.hpp"
+#include "net/private_net.hpp"
 #include "oci/defaults.hpp"
 #include "util/error.hpp"
 #include "util/host.hpp"
@@ -36,12 +40,21 @@ std::string cap_name(std::string c) {
     return c;
 }
 
+// Every capability this process may hand on (the list is in bit order).
+std::vector<std::string> all_bounded() {
+    uint64_t bnd = bounding_set();
+    std::vector<std::string> out;
+    for (size_t i = 0; i < all_capabilities().size(); ++i)
+        if (bnd >> i & 1) out.push_back(all_capabilities()[i]);
+    return out;
+}
+
 std::vector<std::string> capabilities(const ContainerSpec& s) {
-    if (s.privileged) return all_capabilities();
+    if (s.privileged) return all_bounded();
     std::vector<std::string> caps;
     for (auto& c : oci::default_capabilities()) caps.push_back(cap_name(c));
     for (auto& raw : s.cap_add) {
-        if (str::upper(raw) == "ALL") return all_capabilities();
+        if (str::upper(raw) == "ALL") return all_bounded();
         std::string c = cap_name(raw);
         if (std::find(all_capabilities().begin(), all_capabilities().end(), c) == all_capabilities().end())
             throw Error("unknown capability \"" + raw + "\" in --cap-add");
@@ -162,33 +175,22 @@ std::string container_hostname(const Container& c) {
     return c.id.substr(0, 12);
 }
 
-void write_etc_files(const Container& c, const std::string& dir) {
-    fs::make_dirs(dir, 0755);
-    std::string hostname = container_hostname(c);
-    std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-    if (c.spec.network != "host") hosts += "127.0.1.1\t" + hostname + " " + c.name + "\n";
-    for (auto& h : c.spec.add_hosts) {
-        auto [name, ip] = str::split_once(h, ':');
-        if (h.find(':') == std::string::npos || name.empty() || ip.empty())
-            throw Error("invalid --add-host \"" + h + "\": expected HOST:IP");
-        hosts += ip + "\t" + name + "\n";
+void write_etc_files(const Container& c, const std::string& dir, const std::string& net_helper) {
+    net::EtcFiles e;
+    e.hostname = container_hostname(c);
+    e.name = c.name;
+    e.host_network = c.spec.network == "host";
+    if (!net_helper.empty()) {
+        auto a = net::helper_addresses(net_helper);
+        e.container_ip = a.ip;
+        e.host_gateway = a.gateway;
+        e.dns_forward = a.dns_forward;
     }
-    fs::write_volatile(dir + "/hosts", hosts);
-    fs::write_volatile(dir + "/hostname", hostname + "\n");
-    std::string resolv;
-    if (c.spec.dns.empty() && c.spec.dns_search.empty() && c.spec.dns_options.empty()) {
-        resolv = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
-    } else {
-        auto host_conf = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
-        std::vector<std::string> servers = c.spec.dns;
-        if (servers.empty())
-            for (auto& line : str::split(host_conf, '\n'))
-                if (line.rfind("nameserver", 0) == 0) servers.push_back(str::trim(line.substr(10)));
-        for (auto& s : servers) resolv += "nameserver " + s + "\n";
-        if (!c.spec.dns_search.empty()) resolv += "search " + str::join(c.spec.dns_search, " ") + "\n";
-        if (!c.spec.dns_options.empty()) resolv += "options " + str::join(c.spec.dns_options, " ") + "\n";
-    }
-    fs::write_volatile(dir + "/resolv.conf", resolv);
+    e.dns = c.spec.dns;
+    e.dns_search = c.spec.dns_search;
+    e.dns_options = c.spec.dns_options;
+    e.add_hosts = c.spec.add_hosts;
+    net::write_etc_files(e, dir);
 }
 
 std::string find_init_binary() {
@@ -242,13 +244,24 @@ Json make_oci_config(const BundleInputs& in) {
     Json ns = Json::array();
     auto want = [&](const char* type, const std::string& mode) {
         if (mode == "host") return;
+        if (mode.rfind("container:", 0) == 0) {
+            auto it = in.join_pids.find(type);
+            if (it == in.join_pids.end()) throw Error(std::string("--") + type + " " + mode + ": no process to join");
+            ns.push_back({{"type", type}, {"path", "/proc/" + std::to_string(it->second) + "/ns/" + type}});
+            return;
+        }
         ns.push_back({{"type", type}});
     };
     want("pid", s.pid);
     want("ipc", s.ipc);
     want("uts", s.uts);
     ns.push_back({{"type", "mount"}});
-    if (s.network != "host") ns.push_back({{"type", "network"}});
+    if (!in.netns_path.empty()) ns.push_back({{"type", "network"}, {"path", in.netns_path}});
+    else if (s.network.rfind("container:", 0) == 0) {
+        auto it = in.join_pids.find("network");
+        if (it == in.join_pids.end()) throw Error("--network " + s.network + ": no process to join");
+        ns.push_back({{"type", "network"}, {"path", "/proc/" + std::to_string(it->second) + "/ns/net"}});
+    } else if (s.network != "host") ns.push_back({{"type", "network"}});
     linux["namespaces"] = ns;
 
     // Mounts: defaults, then the generated /etc files, then the user's.
@@ -256,6 +269,12 @@ Json make_oci_config(const BundleInputs& in) {
     for (auto& m : cfg["mounts"]) {
         std::string dest = m["destination"];
         if (dest == "/sys/fs/cgroup" && in.userns) continue;  // v1 cgroupfs cannot be mounted rootless
+        // proc may only be mounted by the owner of the PID namespace:
+        // rootless with the host's, the host's /proc is bound instead.
+        if (dest == "/proc" && in.userns && s.pid == "host") {
+            mounts.push_back(bind_mount("/proc", "/proc", {"rbind", "nosuid", "noexec", "nodev"}));
+            continue;
+        }
         if (dest == "/sys" && in.userns && s.network == "host") {
             mounts.push_back(bind_mount("/sys", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
             continue;
@@ -325,12 +344,17 @@ Json make_oci_config(const BundleInputs& in) {
         linux.erase("maskedPaths");
         linux.erase("readonlyPaths");
         linux.erase("seccomp");
+        apply_privileged(cfg, in.userns);
     }
     if (s.seccomp_profile == "unconfined") linux.erase("seccomp");
     else if (!s.seccomp_profile.empty()) linux["seccomp"] = Json::parse(s.seccomp_profile);
     Json annotations = Json::object();
     for (auto& [k, v] : s.annotations) annotations[k] = v;
     if (!annotations.empty()) cfg["annotations"] = annotations;
+    if (is_nested_userns_mode(s.userns)) apply_nested_userns(cfg, in);
+    // The hostname belongs to the container whose UTS namespace is joined.
+    // (Erased last: Json is ordered, erasing moves the other members.)
+    if (s.uts.rfind("container:", 0) == 0) cfg.erase("hostname");
     return cfg;
 }
 

@@ -18,6 +18,8 @@ struct BundleInputs {
     ResolvedUser user;
     bool userns = false;      // the monitor runs in a rootless user namespace
     bool full_id_map = true;  // subordinate ranges are mapped (else only our own ID)
+    std::map<std::string, int> join_pids;  // container:X namespaces: type -> pid to join
+    std::string netns_path;  // a network namespace to join (private network, ns:PATH)
 };
 
 Json make_oci_config(const BundleInputs& in);
@@ -34,7 +36,8 @@ std::vector<std::string> container_env(const ContainerSpec& spec, const Json& im
 // The container's hostname: --hostname or the short ID.
 std::string container_hostname(const Container& c);
 
-// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container.
-void write_etc_files(const Container& c, const std::string& dir);
+// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container
+// (net/etc_files); `net_helper`: pasta or slirp4netns for a private network.
+void write_etc_files(const Container& c, const std::string& dir, const std::string& net_helper = "");
 
 }  // namespace skiff::container

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/journald.hpp"
 #include "util/error.hpp"
 #include "util/json.hpp"
 #include "util/timeutil.hpp"
@@ -12,7 +13,7 @@ namespace skiff::container {
 
 LogWriter::LogWriter(std::string path, std::string driver, int64_t max_size)
     : path_(std::move(path)), driver_(std::move(driver)), max_size_(max_size) {
-    if (driver_ == "none") return;
+    if (driver_ == "none" || driver_ == "journald") return;
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd_ < 0) throw_errno("open log " + path_);
     struct stat st;
@@ -23,8 +24,12 @@ LogWriter::~LogWriter() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void LogWriter::use_journal(const std::string& id, const std::string& name, const std::string& tag) {
+    journal_ = std::make_unique<JournalSink>(id, name, tag);
+}
+
 void LogWriter::write(bool is_stderr, std::string_view data) {
-    if (fd_ < 0) return;
+    if (fd_ < 0 && !journal_) return;
     while (!data.empty()) {
         auto nl = data.find('\n');
         if (nl == std::string_view::npos) {
@@ -37,6 +42,10 @@ void LogWriter::write(bool is_stderr, std::string_view data) {
 }
 
 void LogWriter::emit(bool is_stderr, std::string_view line, bool partial) {
+    if (journal_) {
+        journal_->send(is_stderr, line, partial);
+        return;
+    }
     std::string out;
     std::string time = timeutil::rfc3339_nano(timeutil::now_ns());
     if (driver_ == "json-file") {

@@ -3,22 +3,28 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace skiff::container {
 
+class JournalSink;
+
 // Appends lines as "TIME STREAM P|F TEXT" (k8s-file) or Docker's JSON
 // lines. Partial lines are flushed as they come (P) so `logs -f` is live.
 class LogWriter {
 public:
-    // driver: k8s-file | json-file | none. max_size 0: unlimited; beyond it
-    // the file is rotated to PATH.1 (one generation, as Podman does).
+    // driver: k8s-file | json-file | none | journald (then use_journal()).
+    // max_size 0: unlimited; beyond it the file is rotated to PATH.1 (one
+    // generation, as Podman does).
     LogWriter(std::string path, std::string driver, int64_t max_size);
     ~LogWriter();
     LogWriter(const LogWriter&) = delete;
     LogWriter& operator=(const LogWriter&) = delete;
     void write(bool is_stderr, std::string_view data);
+    // journald: the lines go to the journal, tagged with the container.
+    void use_journal(const std::string& id, const std::string& name, const std::string& tag);
 
 private:
     void emit(bool is_stderr, std::string_view line, bool partial);
@@ -27,6 +33,7 @@ private:
     int64_t max_size_;
     int fd_ = -1;
     int64_t size_ = 0;
+    std::unique_ptr<JournalSink> journal_;
 };
 
 struct LogLine {

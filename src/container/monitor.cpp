@@ -17,13 +17,16 @@
 #include <thread>
 
 #include "container/bundle.hpp"
+#include "container/journald.hpp"
 #include "container/logs.hpp"
 #include "container/users.hpp"
+#include "net/container_net.hpp"
 #include "oci/runtime.hpp"
 #include "state/db.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/host.hpp"
+#include "util/memory.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
@@ -72,6 +75,7 @@ public:
 
 private:
     void prepare();
+    void mount_rootfs();
     bool start_once();
     void loop();
     void handle_output(int fd, bool is_stderr);
@@ -88,6 +92,8 @@ private:
     state::Database db_;
     Records records_;
     std::unique_ptr<oci::Runtime> rt_;
+    std::unique_ptr<net::ContainerNetwork> net_;
+    std::unique_ptr<layers::Driver> driver_;
     std::unique_ptr<LogWriter> log_;
     std::vector<std::unique_ptr<Client>> clients_;
     UniqueFd listener_, sigfd_;
@@ -102,6 +108,32 @@ private:
 
 std::string signal_exit_text(int status) { return std::to_string(status); }
 
+// The driver's rootfs (userdata/merged, or userdata/rootfs for vfs) is bound
+// at one path whatever the driver: the bundle, the volume copy-up and the
+// commands that join this namespace (cp, export) all find it there.
+void Monitor::mount_rootfs() {
+    driver_ = layers::make_driver(cfg_.rootfs.driver, cfg_.rootfs.options);
+    std::string made = driver_->mount_rootfs(cfg_.rootfs.layers, cfg_.rootfs.container_dir);
+    const std::string target = cfg_.paths.rootfs();
+    fs::make_dirs(target, 0755);
+    if (::mount(made.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0)
+        throw_errno("bind " + made + " to " + target);
+}
+
+net::NetworkRequest network_request(const MonitorConfig& cfg) {
+    const auto& s = cfg.container.spec;
+    net::NetworkRequest r;
+    r.mode = s.network;
+    r.configured_helper = cfg.network_helper;
+    r.publish = s.publish;
+    r.publish_all = s.publish_all;
+    if (cfg.image_config.contains("ExposedPorts") && cfg.image_config["ExposedPorts"].is_object())
+        for (auto& [port, _] : cfg.image_config["ExposedPorts"].items()) r.exposed.push_back(port);
+    r.exposed.insert(r.exposed.end(), s.expose.begin(), s.expose.end());
+    r.dir = cfg.paths.rundir + "/net";
+    return r;
+}
+
 void Monitor::prepare() {
     ::setsid();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -111,8 +143,15 @@ void Monitor::prepare() {
     ::unlink(cfg_.paths.exit_file().c_str());
     // Mount events must not leak to the host (root) or be refused (rootless).
     if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) throw_errno("make mounts private");
-    mount_rootfs(cfg_.rootfs);
-    write_etc_files(cfg_.container, cfg_.paths.rundir + "/etc");
+    net_ = std::make_unique<net::ContainerNetwork>(network_request(cfg_));
+    try {
+        net_->begin();  // the helper sets up while the rootfs is mounted
+    } catch (const Error&) {
+        net_->end();  // start_once tries again and reports the error to the client
+    }
+    mount_rootfs();
+    prepare_volumes(cfg_.volumes, cfg_.container.spec, cfg_.paths.rootfs(), cfg_.userns);
+    write_etc_files(cfg_.container, cfg_.paths.rundir + "/etc", net_->helper());
     BundleInputs in;
     in.container = &cfg_.container;
     in.image_config = cfg_.image_config;
@@ -123,9 +162,16 @@ void Monitor::prepare() {
                            cfg_.container.spec.group_add);
     in.userns = cfg_.userns;
     in.full_id_map = cfg_.full_id_map;
+    in.join_pids = cfg_.join_pids;
+    in.netns_path = net_->netns_path();
     Json config = make_oci_config(in);
     fs::write_volatile(cfg_.paths.bundle() + "/config.json", config.dump(2));
     log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
+    if (cfg_.log_driver == "journald") {
+        const auto& c = cfg_.container;
+        auto tag = c.spec.log_opts.count("tag") ? c.spec.log_opts.at("tag") : "";
+        log_->use_journal(c.id, c.name, journal_tag(tag, c.id, c.name, c.image_name, c.image_id));
+    }
     listener_ = unixsock::listen_at(cfg_.paths.attach_socket());
     sigset_t mask;
     sigemptyset(&mask);
@@ -169,6 +215,7 @@ bool Monitor::start_once() {
         err_w = UniqueFd(err_fds[1]);
     }
     const std::string& id = cfg_.container.id;
+    net_->ready();
     if (cfg_.runtime == "builtin") {
         oci::CreateOptions o;
         o.bundle = cfg_.paths.bundle();
@@ -405,7 +452,14 @@ bool Monitor::should_restart(int status) {
 
 void Monitor::remove_container() {
     records_.remove(cfg_.container.id);
+    remove_anonymous_volumes(db_, cfg_.volumes, cfg_.container.id);
     ::umount2(cfg_.paths.rootfs().c_str(), MNT_DETACH);
+    try {
+        // vfs copies are whole trees and may hold read-only directories.
+        if (driver_) driver_->remove(cfg_.rootfs.container_dir);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "WARNING: removing the rootfs of %s: %s\n", cfg_.container.id.c_str(), e.what());
+    }
     fs::remove_all(cfg_.paths.userdata);
     fs::remove_all(cfg_.paths.rundir);
 }
@@ -418,6 +472,7 @@ void Monitor::finish(int status) {
             std::fprintf(stderr, "WARNING: runtime cleanup of %s: %s\n", cfg_.container.id.c_str(), e.what());
         }
     }
+    net_->end();
     fs::write_volatile(cfg_.paths.exit_file(), std::to_string(status) + "\n");
     records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
 }
@@ -432,11 +487,15 @@ int Monitor::run() {
             start_once();
         } catch (const Error& e) {
             for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
+            net_->end();
             records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
             fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
             if (cfg_.container.spec.remove) remove_container();
             return kExitEngine;
         }
+        // From here on the monitor only relays and waits: the pages of
+        // start-up code need not stay resident (issue 6's 1 MiB target).
+        memory::release_startup_pages();
         loop();
         finish(exit_status_);
         if (!should_restart(exit_status_)) break;

@@ -7,10 +7,21 @@
 #include <string>
 
 #include "container/record.hpp"
-#include "container/rootfs.hpp"
+#include "container/volume_mount.hpp"
+#include "layers/driver.hpp"
 #include "util/json.hpp"
 
 namespace skiff::container {
+
+// The container's root filesystem, made by the store's storage driver. The
+// engine picks the driver (it has the database); the monitor mounts it in
+// its own mount namespace and binds it at ContainerPaths::rootfs().
+struct RootfsPlan {
+    layers::DriverKind driver = layers::DriverKind::Overlay;
+    layers::DriverOptions options;     // store_driver_options(), made inside the namespace
+    std::vector<std::string> layers;   // the image's extracted layers, lowest first
+    std::string container_dir;         // ContainerPaths::userdata: upper/, work/, merged/ or rootfs/
+};
 
 struct MonitorConfig {
     Container container;
@@ -18,13 +29,17 @@ struct MonitorConfig {
     std::string database;
     std::string runtime_root;
     std::string runtime = "builtin";  // builtin, or a runc-compatible program
-    RootfsRequest rootfs;
+    RootfsPlan rootfs;
+    std::vector<VolumeMount> volumes;
     Json image_config;
     std::string log_driver = "k8s-file";
     int64_t log_max_size = 0;
     bool userns = false;
     bool full_id_map = true;
     std::string detach_keys = "ctrl-p,ctrl-q";
+    std::string network_helper;  // skiff.conf's choice for private networks ("" = detect)
+    // --ipc/--pid/--uts container:X: the pid whose namespace to join, by type.
+    std::map<std::string, int> join_pids;
     // The first attached client (foreground run, start -a): its control
     // socket and its stdin (when -i), stdout and stderr.
     int client_ctl = -1;

@@ -9,7 +9,7 @@ Json ContainerSpec::to_json() const {
     return {
         {"image_ref", image_ref}, {"entrypoint", entrypoint}, {"command", command}, {"entrypoint_set", entrypoint_set},
         {"env", env}, {"workdir", workdir}, {"user", user}, {"hostname", hostname}, {"labels", labels},
-        {"annotations", annotations}, {"mounts", mounts_json}, {"read_only", read_only}, {"cap_add", cap_add},
+        {"annotations", annotations}, {"mounts", mounts_json}, {"volumes_from", volumes_from}, {"read_only", read_only}, {"cap_add", cap_add},
         {"cap_drop", cap_drop}, {"privileged", privileged}, {"no_new_privileges", no_new_privileges},
         {"seccomp_profile", seccomp_profile}, {"label_disable", label_disable}, {"ulimits", ulimits},
         {"memory", memory}, {"memory_swap", memory_swap}, {"pids_limit", pids_limit}, {"cpu_shares", cpu_shares},
@@ -20,6 +20,7 @@ Json ContainerSpec::to_json() const {
         {"interactive", interactive}, {"stop_signal", stop_signal}, {"stop_timeout", stop_timeout},
         {"remove", remove}, {"cidfile", cidfile}, {"pidfile", pidfile}, {"dns", dns}, {"dns_search", dns_search},
         {"dns_options", dns_options}, {"add_hosts", add_hosts},
+        {"publish", publish}, {"publish_all", publish_all}, {"expose", expose},
     };
 }
 
@@ -42,6 +43,7 @@ ContainerSpec ContainerSpec::from_json(const Json& j) {
         for (auto& m : j["mounts"])
             s.mounts.push_back({m.value("type", ""), m.value("source", ""), m.value("destination", ""),
                                 m.value("options", std::vector<std::string>{})});
+    get("volumes_from", s.volumes_from);
     get("read_only", s.read_only);
     get("cap_add", s.cap_add);
     get("cap_drop", s.cap_drop);
@@ -83,6 +85,9 @@ ContainerSpec ContainerSpec::from_json(const Json& j) {
     get("dns_search", s.dns_search);
     get("dns_options", s.dns_options);
     get("add_hosts", s.add_hosts);
+    get("publish", s.publish);
+    get("publish_all", s.publish_all);
+    get("expose", s.expose);
     return s;
 }
 

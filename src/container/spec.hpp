@@ -36,6 +36,7 @@ struct ContainerSpec {
     std::map<std::string, std::string> labels;
     std::map<std::string, std::string> annotations;
     std::vector<MountSpec> mounts;
+    std::vector<std::string> volumes_from;  // --volumes-from CTR[:ro|rw], as given
     bool read_only = false;
     std::vector<std::string> cap_add, cap_drop;
     bool privileged = false;
@@ -55,7 +56,10 @@ struct ContainerSpec {
     std::string log_driver;
     std::map<std::string, std::string> log_opts;
     std::string ipc, pid, uts;  // "", host, container:X
-    std::string network = "none";  // none | host (private arrives with networking)
+    std::string network = "private";  // private | pasta | slirp4netns | none | host | ns:PATH
+    std::vector<std::string> publish;  // -p values, parsed by net::parse_publish at start
+    bool publish_all = false;          // -P
+    std::vector<std::string> expose;   // --expose, added to the image's ExposedPorts
     bool tty = false, interactive = false;
     std::string stop_signal;
     int stop_timeout = -1;  // -1: default (10)

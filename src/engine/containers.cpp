@@ -15,9 +15,17 @@
 #include <thread>
 
 #include "container/bundle.hpp"
+#include "container/journald.hpp"
 #include "container/monitor.hpp"
+#include "engine/network.hpp"
+#include "net/private_net.hpp"
+#include "engine/container_storage.hpp"
+#include "engine/join.hpp"
+#include "engine/pause.hpp"
 #include "engine/userns.hpp"
+#include "engine/volumes.hpp"
 #include "image/layer_import.hpp"
+#include "oci/runtime.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -153,6 +161,7 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
     c.image_name = spec.image_ref;
     c.created = timeutil::now_ns();
     c.spec = std::move(spec);
+    resolve_shared_namespaces(e, c.spec);
     if (!c.spec.cidfile.empty() && fs::exists(c.spec.cidfile))
         throw Error("container ID file found, make sure the other container isn't running or delete " + c.spec.cidfile);
     if (!name.empty()) {
@@ -161,15 +170,18 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
         if (!std::isalnum(static_cast<unsigned char>(name[0])) || name.find_first_not_of(allowed) != std::string::npos)
             throw Error("invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
+    auto volumes = plan_container_volumes(e, c.spec, img.config.value("config", Json::object()));
     // The record first: the name is claimed atomically by the database.
     records(e).insert(c, !name.empty());
     auto p = cpaths(e, c.id);
     try {
+        create_planned_volumes(e, volumes);
         fs::make_dirs(p.userdata, 0700);
         fs::make_dirs(p.rundir, 0700);
         if (!c.spec.cidfile.empty()) fs::write_atomic(c.spec.cidfile, c.id);
     } catch (...) {
         records(e).remove(c.id);
+        remove_container_volumes(e, c);
         throw;
     }
     return c;
@@ -190,18 +202,16 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
         if (!path) throw Error("runtime \"" + cfg.runtime + "\" not found in $PATH", kExitCannotInvoke);
         cfg.runtime = *path;
     }
-    for (auto& id : img->top_layer.empty() ? std::vector<std::string>{} : e.images().layer_chain(img->top_layer))
-        cfg.rootfs.layers_lowest_first.push_back(e.images().layer_dir(id));
-    cfg.rootfs.upper = cfg.paths.upper();
-    cfg.rootfs.work = cfg.paths.work();
-    cfg.rootfs.target = cfg.paths.rootfs();
-    cfg.rootfs.driver = conf.storage_driver;
-    cfg.rootfs.userns = geteuid() != 0 || image::in_user_namespace();
-    cfg.rootfs.volatile_upper = c.spec.remove;
+    // The store's driver, decided here (it needs the database); its options
+    // are made in the monitor's namespace.
+    cfg.rootfs.driver = e.driver().kind();
+    cfg.rootfs.layers = image_layer_dirs(e, *img);
+    cfg.rootfs.container_dir = cfg.paths.userdata;
     cfg.image_config = img->config.value("config", Json::object());
     cfg.log_driver = c.spec.log_driver.empty() ? conf.log_driver : c.spec.log_driver;
-    if (cfg.log_driver == "journald")
-        throw Error("log driver journald is not supported by this build yet; use k8s-file, json-file or none");
+    if (cfg.log_driver == "journald" && !container::journald_available())
+        throw Error(std::string("log driver journald: journald is not running here (no ") + container::kJournalSocket +
+                    "); use k8s-file, json-file or none");
     if (auto it = c.spec.log_opts.find("max-size"); it != c.spec.log_opts.end())
         cfg.log_max_size = str::parse_ram_bytes(it->second);
     // Rootless, whether or not this command already runs in skiff's user
@@ -211,16 +221,21 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
     cfg.full_id_map = in_ns ? str::split(str::trim(fs::read_file("/proc/self/uid_map")), '\n').size() > 1
                             : !host::subordinate_ranges("/etc/subuid").empty();
     cfg.detach_keys = attach.detach_keys;
+    cfg.network_helper = conf.network_helper;
+    cfg.join_pids = namespace_join_pids(e, c);
+    cfg.volumes = container_volumes(e, c);
 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     UniqueFd mine(pair[0]), theirs(pair[1]);
     std::string monitor_log = cfg.paths.userdata + "/monitor.log";
     e.release_db();
-    pid_t monitor = fork_into_userns(
+    pid_t monitor = fork_monitor_process(
+        cfg.join_pids,
         [&]() -> int {
             // The monitor keeps none of the caller's stdio: `$(skiff run -d …)`
             // must not wait for it. Attached descriptors are handed over as copies.
+            cfg.rootfs.options = rootfs_driver_options(e.paths(), cfg.rootfs.driver, c.spec.remove);
             cfg.client_ctl = ::dup(theirs.get());
             if (attach.attach) {
                 cfg.client_fds[0] = attach.in >= 0 ? ::dup(attach.in) : -1;
@@ -236,11 +251,10 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
             // monitor (a test harness waits for its pipes to close).
             close_fds_except({cfg.client_ctl, cfg.client_fds[0], cfg.client_fds[1], cfg.client_fds[2]});
             return container::run_monitor(std::move(cfg));
-        },
-        false);
+        });
     theirs.reset();
     log::debug("container " + c.id.substr(0, 12) + ": monitor pid " + std::to_string(monitor) + ", runtime " +
-               cfg.runtime + ", storage " + (cfg.rootfs.driver.empty() ? "auto" : cfg.rootfs.driver));
+               cfg.runtime + ", storage " + std::string(layers::driver_name(cfg.rootfs.driver)));
     Session s;
     s.monitor = monitor;
     auto& lines = s.lines;
@@ -332,6 +346,7 @@ Container refresh(Engine& e, const Container& c) {
     // The monitor is gone: the container ended with it (or the host rebooted).
     auto code = read_exit_file(p.exit_file());
     if (same_boot && c.pid > 0) kill_orphan(c.pid);
+    if (same_boot) net::reap_orphan_network(p.rundir + "/net");
     auto fresh = records(e).get(c.id);
     if (!fresh || !fresh->running()) return fresh ? *fresh : c;
     records(e).set_exited(c.id, code.value_or(255), timeutil::now_ns());
@@ -348,6 +363,7 @@ std::vector<Container> list_containers(Engine& e) {
 
 void kill_container(Engine& e, const Container& c, int sig) {
     if (!c.running()) throw Error("can only kill running containers. " + c.id.substr(0, 12) + " is in state " + c.state);
+    thaw_if_paused(e, c);
     auto sock = connect_monitor(e, c);
     unixsock::send(sock.get(), "attach 0 0 0\n");
     unixsock::send(sock.get(), "kill " + std::to_string(sig) + "\n");
@@ -358,6 +374,7 @@ void stop_container(Engine& e, const Container& c, int timeout) {
     std::string stop_signal = c.spec.stop_signal;
     if (stop_signal.empty()) stop_signal = image_config_of(e, c).value("StopSignal", "SIGTERM");
     int sig = parse_signal(stop_signal);
+    thaw_if_paused(e, c);
     UniqueFd sock;
     try {
         sock = connect_monitor(e, c);
@@ -374,11 +391,13 @@ void stop_container(Engine& e, const Container& c, int timeout) {
 }
 
 void remove_container(Engine& e, const Container& c0, bool force) {
+    check_no_dependents(e, c0);
     Container c = refresh(e, c0);
     if (c.running()) {
         if (!force)
             throw Error("cannot remove container " + c.id.substr(0, 12) +
                         ": container is running: stop the container before removing or force remove");
+        thaw_if_paused(e, c);
         try {
             auto sock = connect_monitor(e, c);
             unixsock::send(sock.get(), "attach 0 0 0\n");
@@ -389,7 +408,19 @@ void remove_container(Engine& e, const Container& c0, bool force) {
         c = refresh(e, *records(e).get(c.id));
         if (c.running() && c.pid > 0) kill_orphan(c.pid);
     }
+    // A monitor killed with -9 never ran the runtime's delete: its state
+    // and cgroups are still there.
+    try {
+        oci::RuntimeOptions ro;
+        ro.root = e.paths().runtime_state_dir();
+        ro.warn = [](const std::string&) {};
+        oci::Runtime(ro).remove(c.id, true);
+    } catch (const Error&) {
+    }
     auto p = cpaths(e, c.id);
+    // Through the driver first: a vfs rootfs is a whole tree, with read-only
+    // directories fs::remove_all cannot empty.
+    remove_container_rootfs(e, c);
     records(e).remove(c.id);
     fs::remove_all(p.userdata);
     fs::remove_all(p.rundir);
@@ -443,7 +474,7 @@ Json ps_row(Engine& e, const Container& c, bool no_trunc, bool size) {
         {"Command", "\"" + cmd + "\""},
         {"CreatedAt", timeutil::rfc3339_nano(c.created)},
         {"RunningFor", timeutil::ago(c.created, now)},
-        {"Ports", ""},
+        {"Ports", ports_column(e, c)},
         {"State", c.state == "stopping" ? "running" : c.state},
         {"Status", status_text(c, now)},
         {"Names", c.name},
@@ -469,6 +500,10 @@ Json inspect_container(Engine& e, const Container& c) {
     }
     Json mounts = Json::array();
     for (auto& m : c.spec.mounts) {
+        if (m.type == "volume") {
+            mounts.push_back(inspect_volume_mount(e, m));
+            continue;
+        }
         bool ro = std::find(m.options.begin(), m.options.end(), "ro") != m.options.end();
         mounts.push_back({{"Type", m.type}, {"Source", m.source}, {"Destination", m.destination}, {"Mode", ""},
                           {"RW", !ro}, {"Propagation", m.type == "bind" ? "rprivate" : ""}});
@@ -502,11 +537,14 @@ Json inspect_container(Engine& e, const Container& c) {
         {"LogPath", p.log()},
         {"Name", "/" + c.name},
         {"RestartCount", c.restart_count},
-        {"Driver", e.ctx().config().storage_driver.empty() ? "overlay" : e.ctx().config().storage_driver},
+        {"Driver", std::string(layers::driver_name(store_driver_kind(e)))},
+        {"GraphDriver", container_graph_driver(e, c)},
         {"Platform", "linux"},
         {"HostConfig",
          {{"Binds", Json::array()},
+          {"VolumesFrom", c.spec.volumes_from},
           {"NetworkMode", c.spec.network},
+          {"PortBindings", port_bindings(c)},
           {"RestartPolicy", {{"Name", c.spec.restart.name}, {"MaximumRetryCount", c.spec.restart.max_retries}}},
           {"AutoRemove", c.spec.remove},
           {"CapAdd", c.spec.cap_add},
@@ -524,6 +562,7 @@ Json inspect_container(Engine& e, const Container& c) {
           {"IpcMode", c.spec.ipc.empty() ? "private" : c.spec.ipc},
           {"PidMode", c.spec.pid},
           {"UTSMode", c.spec.uts},
+          {"UsernsMode", c.spec.userns},
           {"LogConfig", {{"Type", c.spec.log_driver.empty() ? e.ctx().config().log_driver : c.spec.log_driver},
                          {"Config", c.spec.log_opts}}},
           {"GroupAdd", c.spec.group_add},
@@ -550,7 +589,7 @@ Json inspect_container(Engine& e, const Container& c) {
           {"Annotations", c.spec.annotations},
           {"StopSignal", c.spec.stop_signal.empty() ? img_cfg.value("StopSignal", "SIGTERM") : c.spec.stop_signal},
           {"StopTimeout", c.spec.stop_timeout < 0 ? 10 : c.spec.stop_timeout}}},
-        {"NetworkSettings", {{"Networks", Json::object()}, {"Ports", Json::object()}, {"IPAddress", ""}}},
+        {"NetworkSettings", {{"Networks", Json::object()}, {"Ports", network_ports(e, c, img_cfg)}, {"IPAddress", ""}}},
     };
 }
 

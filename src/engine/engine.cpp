@@ -22,13 +22,33 @@ state::Database& Engine::db() {
 }
 
 image::Store& Engine::images() {
-    if (!images_) images_ = std::make_unique<image::Store>(paths(), db());
+    if (!images_) {
+        images_ = std::make_unique<image::Store>(paths(), db());
+        // Once per command: layers a crash left unflushed are dealt with
+        // before anything reads them.
+        static bool settled = false;
+        if (!settled) {
+            settled = true;
+            images_->settle_unsynced();
+        }
+    }
     return *images_;
 }
 
 void Engine::release_db() {
+    bool flush = images_ && images_->wrote_unsynced();
     images_.reset();
     db_.reset();
+    // Only now: the flusher must not inherit an open SQLite connection.
+    if (flush) image::sync_store_in_background(paths());
+}
+
+Engine::~Engine() {
+    try {
+        release_db();
+    } catch (...) {
+        // A later command's settle_unsynced() flushes instead.
+    }
 }
 
 layers::Driver& Engine::driver() {

@@ -16,6 +16,9 @@ namespace skiff::engine {
 class Engine {
 public:
     explicit Engine(Context& ctx) : ctx_(ctx) {}
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     Context& ctx() { return ctx_; }
     const state::Paths& paths() { return ctx_.paths(); }

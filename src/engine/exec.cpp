@@ -39,7 +39,9 @@ int exec_in_container(Engine& e, const container::Container& c, const ExecReques
     std::string runtime_root = e.paths().runtime_state_dir();
     if (geteuid() != 0 || c.monitor_pid > 0) {
         // Rootless containers live in their monitor's user namespace.
-        if (geteuid() != 0) join_user_namespace(c.pid);
+        // The monitor's: with --userns keep-id the container has a nested
+        // one, and namespaces made outside it must be joined from here.
+        if (geteuid() != 0) join_user_namespace(c.monitor_pid > 0 ? c.monitor_pid : c.pid);
     }
     oci::RuntimeOptions ro;
     ro.root = runtime_root;

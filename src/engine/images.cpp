@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/container_storage.hpp"
 #include "image/changes.hpp"
 #include "image/layer_import.hpp"
 #include "image/reference.hpp"
@@ -177,7 +178,7 @@ Json inspect_image(Engine& e, const image::Image& img) {
         {"Size", img.size},
         {"VirtualSize", img.size},
         {"GraphDriver",
-         {{"Name", e.ctx().config().storage_driver.empty() ? "overlay" : e.ctx().config().storage_driver},
+         {{"Name", std::string(layers::driver_name(store_driver_kind(e)))},
           {"Data", {{"LowerDir", lower.empty() ? "" : str::join(lower.get<std::vector<std::string>>(), ":")}}}}},
         {"RootFS", {{"Type", "layers"}, {"Layers", layers_json}}},
         {"Metadata", {{"LastTagTime", timeutil::rfc3339_nano(img.added)}}},

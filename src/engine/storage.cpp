@@ -9,8 +9,10 @@
 #include <set>
 
 #include "container/record.hpp"
+#include "engine/container_storage.hpp"
 #include "engine/containers.hpp"
 #include "engine/images.hpp"
+#include "engine/volumes.hpp"
 #include "image/reference.hpp"
 #include "layers/fsops.hpp"
 #include "layers/mount.hpp"
@@ -128,7 +130,7 @@ DiskUsage disk_usage(Engine& e, bool verbose) {
     int64_t ctr_total = 0, ctr_reclaimable = 0;
     size_t ctr_active = 0;
     for (auto& c : containers) {
-        auto size = static_cast<int64_t>(layers::tree_size(container::container_paths(e.paths(), c.id).upper()));
+        auto size = static_cast<int64_t>(layers::tree_size(container_writable_dir(e, c)));
         ctr_total += size;
         if (c.running()) ++ctr_active;
         else ctr_reclaimable += size;
@@ -159,7 +161,7 @@ DiskUsage disk_usage(Engine& e, bool verbose) {
         size_t links = 0;
         for (auto& c : containers)
             for (auto& m : c.spec.mounts) links += m.type == "volume" && m.source == name;
-        auto size = static_cast<int64_t>(layers::tree_size(e.paths().volumes_dir() + "/" + name));
+        auto size = volume_size(e, name);
         vol_total += size;
         if (links > 0) ++vol_active;
         else vol_reclaimable += size;
@@ -168,6 +170,57 @@ DiskUsage disk_usage(Engine& e, bool verbose) {
     du.summary.push_back(summary_row("Local Volumes", volume_names.size(), vol_active, vol_total, vol_reclaimable));
     du.summary.push_back(summary_row("Build Cache", 0, 0, 0, 0));
     return du;
+}
+
+SystemPruneReport prune_system(Engine& e, const SystemPruneOptions& o) {
+    SystemPruneReport report;
+    int64_t now = timeutil::now_ns();
+    std::vector<std::string> label_filters, image_filters;
+    std::vector<std::string> labels;  // K[=V]
+    int64_t until = 0;
+    for (auto& f : o.filters) {
+        if (f.find('=') == std::string::npos) throw Error("bad format of filter (expected name=value): " + f);
+        auto [k, v] = str::split_once(f, '=');
+        if (k == "label!") {
+            throw Error("the label! filter is not supported by system prune: use label=");
+        } else if (k == "label") {
+            labels.push_back(v);
+            label_filters.push_back(f);
+        } else if (k == "until") {
+            until = timeutil::parse_time(v, now);
+        } else {
+            throw Error("invalid filter '" + k + "'");
+        }
+        image_filters.push_back(f);
+    }
+
+    // Stopped containers (their writable layers are what comes back).
+    for (auto& c : list_containers(e)) {
+        if (c.running()) continue;
+        if (until && c.created >= until) continue;
+        bool pass = true;
+        for (auto& want : labels) {
+            auto [lk, lv] = str::split_once(want, '=');
+            auto it = c.spec.labels.find(lk);
+            pass &= it != c.spec.labels.end() && (want.find('=') == std::string::npos || it->second == lv);
+        }
+        if (!pass) continue;
+        auto size = static_cast<int64_t>(layers::tree_size(container_writable_dir(e, c)));
+        remove_container(e, c, false);
+        report.containers.push_back(c.id);
+        report.reclaimed += size;
+    }
+    if (o.volumes) {
+        // Docker 23+: anonymous volumes only, whatever -a says.
+        auto v = prune_volumes(e, false, label_filters);
+        report.volumes = v.deleted;
+        report.reclaimed += v.reclaimed;
+    }
+    // Images last: the containers removed above no longer hold theirs.
+    auto img = prune_images(e, o.all, image_filters);
+    report.images = img.deleted;
+    report.reclaimed += img.reclaimed;
+    return report;
 }
 
 void reset_storage(Engine& e) {

@@ -31,6 +31,24 @@ struct DiskUsage {
 // container and unused volume would free.
 DiskUsage disk_usage(Engine& e, bool verbose);
 
+// `system prune`: stopped containers, then (with `volumes`) the anonymous
+// volumes no container uses, then dangling images (every image without a
+// container with `all`). Filters: label=K[=V], label!=K[=V], until=TIME
+// (until applies to containers and images). Run it in the storage
+// namespace.
+struct SystemPruneOptions {
+    bool all = false;
+    bool volumes = false;
+    std::vector<std::string> filters;
+};
+struct SystemPruneReport {
+    std::vector<std::string> containers;  // IDs
+    std::vector<std::string> volumes;     // names
+    std::vector<std::string> images;      // sha256:…
+    int64_t reclaimed = 0;
+};
+SystemPruneReport prune_system(Engine& e, const SystemPruneOptions& o);
+
 // Removes every container (stopping running ones), then everything under
 // the store's root and runroot, after unmounting whatever is mounted
 // below them. Run it in the storage namespace: rootless stores hold files

@@ -95,9 +95,10 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
             u.blob_media_type = comp == layers::Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
                                                                   : "application/vnd.oci.image.layer.v1.tar+zstd";
         }
-        // The layer must be on disk before the image that names it is
-        // committed: one syncfs() for the tree and the blob.
-        if (opts.sync && ::syncfs(blob.get()) < 0) throw_errno("syncfs " + u.blob_tmp);
+        // No syncfs() here: the layer is committed as unsynced and flushed
+        // behind the command's back (Store::sync_in_background). Writeback
+        // of every file already started as it was written.
+        u.unsynced = opts.sync;
     } catch (...) {
         discard(u);
         throw;
@@ -116,6 +117,7 @@ Store::NewLayer finish_layer(UnpackedLayer&& u, const std::string& parent_chain)
     n.layer.size = static_cast<int64_t>(u.digests.size);
     n.tree_tmp = std::move(u.tree_tmp);
     n.blob_tmp = std::move(u.blob_tmp);
+    n.unsynced = u.unsynced;
     return n;
 }
 

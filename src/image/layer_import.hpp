@@ -16,6 +16,7 @@ struct UnpackedLayer {
     layers::StreamDigests digests;  // of the blob as kept (digest) and of the tar (diff_id)
     std::string source_digest;      // of the bytes as they arrived
     std::string blob_media_type;
+    bool unsynced = false;  // on disk only once flushed (Store::sync_in_background)
 };
 
 // How layers are unpacked into `store`: its storage driver's

@@ -1,10 +1,15 @@
 #include "image/store.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -13,7 +18,9 @@
 #include "image/reference.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/host.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
@@ -53,6 +60,7 @@ std::string chain_id(const std::string& parent_chain, const std::string& diff_id
 }
 
 Store::Store(const state::Paths& paths, state::Database& db) : paths_(paths), db_(db) {}
+
 
 std::string Store::layer_dir(const std::string& chain_id) const {
     return paths_.layers_dir() + "/" + chain_id + "/diff";
@@ -112,6 +120,7 @@ Image Store::commit_image(const std::vector<NewLayer>& fresh, const std::string&
     state::Transaction tx(db_);
     std::vector<std::string> to_remove;
     for (auto& n : fresh) {
+        if (n.unsynced) wrote_unsynced_ = true;
         if (find_layer(n.layer.id)) {
             to_remove.push_back(n.tree_tmp);
             if (!n.blob_tmp.empty()) to_remove.push_back(n.blob_tmp);
@@ -123,8 +132,8 @@ Image Store::commit_image(const std::vector<NewLayer>& fresh, const std::string&
         rename_or_throw(n.tree_tmp, layer_dir(n.layer.id));
         if (!n.blob_tmp.empty()) rename_or_throw(n.blob_tmp, layer_blob(n.layer.id));
         db_.prepare(
-               "INSERT INTO layers (id, parent, diff_id, blob_digest, blob_size, size, created) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+               "INSERT INTO layers (id, parent, diff_id, blob_digest, blob_size, size, created, unsynced_boot) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
             .bind(1, n.layer.id)
             .bind(2, n.layer.parent.empty() ? std::optional<std::string>() : n.layer.parent)
             .bind(3, n.layer.diff_id)
@@ -132,6 +141,7 @@ Image Store::commit_image(const std::vector<NewLayer>& fresh, const std::string&
             .bind(5, n.layer.blob_size)
             .bind(6, n.layer.size)
             .bind(7, timeutil::now_ns())
+            .bind(8, n.unsynced ? std::optional<std::string>(host::boot_id()) : std::nullopt)
             .run();
     }
     int64_t size = 0;
@@ -304,7 +314,12 @@ void Store::remove(const std::string& id) {
         db_.prepare("DELETE FROM images WHERE id = ?1").bind(1, id).run();
         tx.commit();
     }
-    collect_garbage();
+    try {
+        collect_garbage();
+    } catch (const Error&) {
+        // Outside the user namespace the trees cannot be removed; their
+        // rows are gone, so the next garbage collection takes them.
+    }
 }
 
 void Store::collect_garbage() {
@@ -359,6 +374,103 @@ void Store::sweep_temp() {
     }
     ::closedir(d);
     for (auto& n : stale) fs::remove_all(paths_.tmp_dir() + "/" + n);
+}
+
+namespace {
+
+// Flushes the store's file system, then clears the marks of layers written
+// before the flush began.
+void flush_and_clear(const state::Paths& paths, state::Database& db, int64_t upto) {
+    UniqueFd fd(::open(paths.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || ::syncfs(fd.get()) < 0) return;  // the mark stays: a later command retries
+    db.prepare("UPDATE layers SET unsynced_boot = NULL WHERE unsynced_boot = ?1 AND created <= ?2")
+        .bind(1, host::boot_id())
+        .bind(2, upto)
+        .run();
+}
+
+}  // namespace
+
+void sync_store_in_background(const state::Paths& paths) {
+    int64_t upto = timeutil::now_ns();
+    std::string database = paths.database();
+    // Two forks: the flusher is nobody's child to reap, and it keeps none
+    // of the caller's descriptors (a pipe reader must not wait for it).
+    pid_t pid = ::fork();
+    if (pid < 0) return;  // a later command flushes instead
+    if (pid > 0) {
+        int st;
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        return;
+    }
+    if (::fork() != 0) ::_exit(0);
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+    }
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    try {
+        // Never the parent's connection: a fresh one of our own.
+        state::Database db(database);
+        flush_and_clear(paths, db, upto);
+    } catch (...) {
+    }
+    ::_exit(0);
+}
+
+void Store::settle_unsynced() {
+    std::string boot = host::boot_id();
+    std::vector<std::string> lost;
+    bool stale_here = false;
+    int64_t minute_ago = timeutil::now_ns() - 60'000'000'000LL;
+    {
+        auto st = db_.prepare("SELECT id, unsynced_boot, created FROM layers WHERE unsynced_boot IS NOT NULL");
+        while (st.step()) {
+            if (st.text(1) != boot) lost.push_back(st.text(0));
+            else if (st.integer(2) < minute_ago) stale_here = true;
+        }
+    }
+    // A flusher that died (or never ran): by now the kernel has written
+    // the data back, and syncfs() only confirms it.
+    if (stale_here) flush_and_clear(paths_, db_, minute_ago);
+    if (lost.empty()) return;
+    // The machine went down before these layers were flushed: their files
+    // may be torn. Every image standing on one goes (it can be pulled or
+    // loaded again), except those containers use: removing them would
+    // take the containers' data along, so the user decides.
+    std::set<std::string> doomed;
+    for (auto& img : list()) {
+        if (img.top_layer.empty()) continue;
+        for (auto& l : layer_chain(img.top_layer))
+            if (std::find(lost.begin(), lost.end(), l) != lost.end()) doomed.insert(img.id);
+    }
+    for (auto& id : doomed) {
+        auto img = get_by_id(id);
+        std::string name = img && !img->names.empty() ? img->names[0] : state::short_id(id);
+        if (used_by_container(id)) {
+            std::fprintf(stderr,
+                         "WARNING: image %s was not completely on disk when the machine went down; its "
+                         "containers may see damaged files: remove them and pull or load the image again\n",
+                         name.c_str());
+            continue;
+        }
+        std::fprintf(stderr,
+                     "WARNING: image %s was not completely on disk when the machine went down; it was "
+                     "removed: pull or load it again\n",
+                     name.c_str());
+        state::Transaction tx(db_);
+        db_.prepare("DELETE FROM images WHERE id = ?1").bind(1, id).run();
+        tx.commit();
+    }
+    // What is left of the lost layers is still used by a container: keep
+    // them, marked as on disk now, so the warning is given once.
+    for (auto& l : lost)
+        db_.prepare("UPDATE layers SET unsynced_boot = NULL WHERE id = ?1").bind(1, l).run();
+    collect_garbage();
 }
 
 }  // namespace skiff::image

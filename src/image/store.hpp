@@ -43,6 +43,8 @@ struct Image {
 class Store {
 public:
     Store(const state::Paths& paths, state::Database& db);
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
 
     state::Database& db() { return db_; }
     const state::Paths& paths() const { return paths_; }
@@ -65,6 +67,9 @@ public:
         Layer layer;
         std::string tree_tmp;  // moved to layer_dir(id)
         std::string blob_tmp;  // moved to layer_blob(id)
+        // Written without a final sync: recorded as unsynced until
+        // sync_in_background() (or a later command) has flushed it.
+        bool unsynced = false;
     };
     // One transaction: moves the new layers into place (or drops them when a
     // concurrent command stored the same layer first), checks the whole
@@ -94,13 +99,29 @@ public:
     // Removes scratch dirs whose command is no longer running.
     void sweep_temp();
 
+    // Durability without waiting: layers are committed before their files
+    // reach the disk, and, once the command has closed the database, a
+    // detached child flushes the file system and clears their mark
+    // (sync_store_in_background). settle_unsynced() (once per command that
+    // opens the store) finishes the job: marks of this boot older than a
+    // minute are flushed inline (cheap by then); marks of an earlier boot
+    // mean the machine went down before the flush, so those layers and the
+    // images using them are removed, with a warning, rather than served torn.
+    bool wrote_unsynced() const { return wrote_unsynced_; }
+    void settle_unsynced();
+
 private:
     Image read_image(state::Statement& st);
     void fill_names(Image& img);
 
     const state::Paths& paths_;
     state::Database& db_;
+    bool wrote_unsynced_ = false;
 };
+
+// Forks the detached flusher of Store::settle_unsynced's comment. No
+// SQLite connection may be open in this process (the child opens its own).
+void sync_store_in_background(const state::Paths& paths);
 
 // chain ID per the OCI image spec: chain(n) = sha256(chain(n-1) + " " + diffid(n)).
 std::string chain_id(const std::string& parent_chain, const std::string& diff_id);

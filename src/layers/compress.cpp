@@ -3,6 +3,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#ifdef SKIFF_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #include <cerrno>
 #include <condition_variable>
@@ -80,6 +83,9 @@ struct DecompressReader::Impl {
     z_stream zs{};
     bool z_ready = false;
     bool gzip_between_members = false;
+#ifdef SKIFF_HAVE_ISAL
+    std::unique_ptr<inflate_state> isal;  // large: on the heap
+#endif
 
     ZSTD_DStream* zds = nullptr;
     size_t zstd_hint = 0;  // ZSTD_decompressStream's last return: 0 = frame complete
@@ -116,9 +122,15 @@ struct DecompressReader::Impl {
         comp = detect_compression(std::string_view(in.get(), in_len));
         detected = true;
         if (comp == Compression::Gzip) {
+#ifdef SKIFF_HAVE_ISAL
+            isal = std::make_unique<inflate_state>();
+            isal_inflate_init(isal.get());
+            isal->crc_flag = ISAL_GZIP;  // parse the header, verify the CRC
+#else
             // 15 + 16: a gzip wrapper only, the largest window.
             if (inflateInit2(&zs, 15 + 16) != Z_OK) throw Error("gzip: cannot initialise inflate");
             z_ready = true;
+#endif
         } else if (comp == Compression::Zstd) {
             zds = ZSTD_createDStream();
             if (!zds) throw Error("zstd: cannot create a decompression stream");
@@ -149,9 +161,45 @@ struct DecompressReader::Impl {
             // Concatenated members (pigz, appended layers) are one stream.
             if (static_cast<unsigned char>(in[in_pos]) != 0x1f)
                 throw Error("gzip: unexpected data after the end of the compressed stream");
+#ifdef SKIFF_HAVE_ISAL
+            isal_inflate_reset(isal.get());
+            isal->crc_flag = ISAL_GZIP;
+#else
             inflateReset(&zs);
+#endif
             gzip_between_members = false;
         }
+#ifdef SKIFF_HAVE_ISAL
+        return step_isal(out, out_len, produced);
+#else
+        return step_zlib(out, out_len, produced);
+#endif
+    }
+
+#ifdef SKIFF_HAVE_ISAL
+    bool step_isal(char* out, size_t out_len, size_t* produced) {
+        inflate_state* st = isal.get();
+        st->next_in = reinterpret_cast<uint8_t*>(in.get() + in_pos);
+        st->avail_in = static_cast<uint32_t>(avail());
+        st->next_out = reinterpret_cast<uint8_t*>(out + *produced);
+        st->avail_out = static_cast<uint32_t>(out_len - *produced);
+        int ret = isal_inflate(st);
+        size_t used = avail() - st->avail_in;
+        size_t made = (out_len - *produced) - st->avail_out;
+        in_pos += used;
+        *produced += made;
+        if (ret < 0)
+            throw Error(ret == ISAL_INCORRECT_CHECKSUM ? "corrupt gzip data: incorrect data check"
+                                                       : "corrupt gzip data: invalid compressed data (code " +
+                                                             std::to_string(ret) + ")");
+        if (st->block_state == ISAL_BLOCK_FINISH) {
+            gzip_between_members = true;
+            return true;
+        }
+        return used > 0 || made > 0;
+    }
+#else
+    bool step_zlib(char* out, size_t out_len, size_t* produced) {
         zs.next_in = reinterpret_cast<Bytef*>(in.get() + in_pos);
         zs.avail_in = static_cast<uInt>(avail());
         zs.next_out = reinterpret_cast<Bytef*>(out + *produced);
@@ -169,6 +217,7 @@ struct DecompressReader::Impl {
             throw Error(std::string("corrupt gzip data: ") + (zs.msg ? zs.msg : "inflate failed"));
         return used > 0 || made > 0;
     }
+#endif
 
     bool step_zstd(char* out, size_t out_len, size_t* produced) {
         ZSTD_inBuffer ib{in.get() + in_pos, avail(), 0};

@@ -133,8 +133,11 @@ public:
     std::string mount_rootfs(const std::vector<std::string>& layers, const std::string& cdir) override {
         const std::string rootfs = fs::join(cdir, "rootfs");
         if (fs::is_dir(rootfs)) return rootfs;
-        // Built aside and renamed: a half-copied rootfs is never used.
-        const std::string tmp = fs::join(cdir, ".rootfs-tmp");
+        // Built aside and renamed: a half-copied rootfs is never used. The
+        // name is per process: two first users (start, export) may race, and
+        // the loser drops its copy for the winner's. A killed builder's
+        // leftover goes with the container dir.
+        const std::string tmp = fs::join(cdir, ".rootfs-tmp-" + std::to_string(::getpid()));
         remove_tree(tmp);
         fs::make_dirs(cdir, 0700);
         if (::mkdir(tmp.c_str(), 0755) < 0) throw_errno("mkdir " + tmp);
@@ -142,7 +145,10 @@ public:
             FlattenOptions fo;
             fo.ignore_owners = opts_.ignore_owners;
             flatten_layers(layers, tmp, fo);
-            if (::rename(tmp.c_str(), rootfs.c_str()) < 0) throw_errno("rename " + tmp);
+            if (::rename(tmp.c_str(), rootfs.c_str()) < 0) {
+                if ((errno != ENOTEMPTY && errno != EEXIST) || !fs::is_dir(rootfs)) throw_errno("rename " + tmp);
+                remove_tree(tmp);
+            }
         } catch (...) {
             try {
                 remove_tree(tmp);

@@ -79,6 +79,8 @@ private:
     bool make_room(int parent, const std::string& leaf, bool want_dir);
     void chown_result(int rc, const std::string& path, const Meta& m);
     void set_xattrs(int fd, const std::string& proc, const std::string& path, const Xattrs& xs, bool symlink);
+    // Applies rebase_from/rebase_to; false: skip the member.
+    bool rebase(std::vector<std::string>& comps) const;
     void mark(const std::vector<std::string>& comps);
     void mark_created(const std::vector<std::string>& comps, size_t depth);
     void clear_untouched(int dirfd, const std::string& dir_path);
@@ -158,8 +160,8 @@ ApplyResult Applier::run() {
 Meta Applier::meta_of(struct archive_entry* e) const {
     Meta m;
     m.perm = archive_entry_perm(e) & 07777;
-    m.uid = archive_entry_uid(e);
-    m.gid = archive_entry_gid(e);
+    m.uid = opts_.owner ? opts_.owner->first : archive_entry_uid(e);
+    m.gid = opts_.owner ? opts_.owner->second : archive_entry_gid(e);
     m.times[1] = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
     m.times[0] = archive_entry_atime_is_set(e)
                      ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)}
@@ -180,16 +182,18 @@ Meta Applier::meta_of(struct archive_entry* e) const {
 
 void Applier::entry(struct archive_entry* e) {
     const char* raw = archive_entry_pathname(e);
-    if (!raw) throw Error("apply layer: a member has no usable name");
+    if (!raw) throw Error(opts_.what + ": a member has no usable name");
     cur_path_ = raw;
     std::vector<std::string> comps;
     try {
         comps = clean_components(raw);
+        if (!rebase(comps)) return;
     } catch (const Error& err) {
-        throw Error(std::string("apply layer: ") + err.what());
+        throw Error(opts_.what + ": " + err.what());
     }
     try {
-        if (!comps.empty() && comps.back().starts_with(kWhiteoutPrefix)) {
+        if (opts_.whiteouts != WhiteoutMode::None && !comps.empty() &&
+            comps.back().starts_with(kWhiteoutPrefix)) {
             if (comps.back() == kOpaqueMarker)
                 opaque(comps);
             else
@@ -221,8 +225,21 @@ void Applier::entry(struct archive_entry* e) {
                 return;
         }
     } catch (const Error& err) {
-        throw Error("apply layer: " + cur_path_ + ": " + err.what());
+        throw Error(opts_.what + ": " + cur_path_ + ": " + err.what());
     }
+}
+
+bool Applier::rebase(std::vector<std::string>& comps) const {
+    if (opts_.rebase_from.empty()) return true;
+    if (comps.empty() || comps.front() != opts_.rebase_from)
+        throw Error("member " + cur_path_ + " is outside the copied path " + opts_.rebase_from);
+    if (!opts_.rebase_to.empty()) {
+        comps.front() = opts_.rebase_to;
+        return true;
+    }
+    if (comps.size() == 1) return false;  // the top itself: its children go straight in
+    comps.erase(comps.begin());
+    return true;
 }
 
 void Applier::mark(const std::vector<std::string>& comps) {
@@ -370,7 +387,7 @@ void Applier::symlink(int parent, const std::vector<std::string>& comps, const c
 
 void Applier::hardlink(int parent, const std::vector<std::string>& comps, const char* target) {
     std::vector<std::string> tcomps = clean_components(target);
-    if (tcomps.empty()) throw Error("refusing a hard link to the root");
+    if (!rebase(tcomps) || tcomps.empty()) throw Error("refusing a hard link to the root");
     // A fresh walker: links are rare, and a cached chain could outlive a
     // directory that an earlier member replaced.
     DirWalker tw(root_);
@@ -518,7 +535,7 @@ void Applier::finish_dirs() {
             if (!m.xattrs.empty()) set_xattrs(fd.get(), {}, cur_path_, m.xattrs, false);
             if (::futimens(fd.get(), m.times) < 0) throw_errno("set times");
         } catch (const Error& err) {
-            throw Error("apply layer: " + cur_path_ + ": " + err.what());
+            throw Error(opts_.what + ": " + cur_path_ + ": " + err.what());
         }
     }
 }

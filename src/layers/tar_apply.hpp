@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <utility>
+#include <sys/types.h>
 #include <string>
 
 #include "layers/compress.hpp"
@@ -18,6 +21,8 @@ enum class WhiteoutMode {
     // The directory already holds the lower layers' content (vfs, docker
     // cp): deleted files are removed for real.
     Apply,
+    // `.wh.` names are ordinary files (docker cp: user data, not a layer).
+    None,
 };
 
 inline constexpr const char* kOpaqueXattrRoot = "trusted.overlay.opaque";
@@ -42,6 +47,15 @@ struct ApplyOptions {
     // When set, a mismatch throws (the caller must then discard the dir).
     std::string expect_digest;
     std::string expect_diff_id;
+    // Every member must lie under `rebase_from` (one name), which is
+    // renamed to `rebase_to`; an empty `rebase_to` drops the top entry
+    // and puts its children straight into the destination (`cp dir/.`).
+    // Unset `rebase_from`: members are taken as they are.
+    std::string rebase_from, rebase_to;
+    // Give every member this owner instead of the tar's (docker cp without -a).
+    std::optional<std::pair<uid_t, gid_t>> owner;
+    // Names the operation in errors ("apply layer: …", "copy: …").
+    std::string what = "apply layer";
     // Where warnings go; default: "WARNING: …" on stderr.
     std::function<void(const std::string&)> warn;
 };

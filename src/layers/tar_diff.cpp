@@ -246,12 +246,15 @@ struct Diff {
     std::unique_ptr<TarWriter> tar;
     std::vector<Change> changes;
 
-    Diff(const WriteFn& sink, const DiffOptions& opts) {
+    std::function<bool(const std::string&, const struct stat&, ChangeKind)> skip;
+
+    Diff(const WriteFn& sink, const DiffOptions& opts) : skip(opts.skip) {
         if (sink) tar = std::make_unique<TarWriter>(sink, opts);
     }
     void change(const std::string& rel, ChangeKind k) { changes.push_back({"/" + rel, k}); }
     void add(const std::string& rel, int dirfd, const std::string& name, const struct stat& st,
              ChangeKind k) {
+        if (skip && !S_ISDIR(st.st_mode) && skip("/" + rel, st, k)) return;
         change(rel, k);
         if (tar) tar->add(rel, dirfd, name, st);
     }
@@ -440,6 +443,15 @@ std::vector<std::string> split_path(const std::string& p) {
 DiffResult tar_tree(const std::string& dir, const WriteFn& sink, const DiffOptions& opts) {
     Diff d(sink, opts);
     walk_tree(d, open_root(dir).get(), "");
+    return d.finish();
+}
+
+DiffResult tar_entry(int parent_fd, const std::string& name, const std::string& member, const WriteFn& sink,
+                     const DiffOptions& opts) {
+    Diff d(sink, opts);
+    struct stat st = lstat_at(parent_fd, name);
+    d.add(member, parent_fd, name, st, ChangeKind::Added);
+    if (S_ISDIR(st.st_mode)) walk_tree(d, open_subdir(parent_fd, name).get(), member);
     return d.finish();
 }
 

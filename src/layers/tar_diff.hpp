@@ -9,7 +9,10 @@
 // atime/ctime.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,9 @@ struct Change {
 struct DiffOptions {
     Compression compression = Compression::None;
     int level = -1;  // compressor's default
+    // Files (never directories) to leave out of both the tar and the change
+    // list, by path ("/etc/hosts"): the mount points a runtime made.
+    std::function<bool(const std::string& path, const struct stat& st, ChangeKind kind)> skip;
 };
 
 struct DiffResult : StreamDigests {
@@ -43,6 +49,11 @@ struct DiffResult : StreamDigests {
 // (a) The whole tree under `dir` (the root itself is not a member).
 DiffResult tar_tree(const std::string& dir, const WriteFn& sink, const DiffOptions& opts = {});
 
+// (a') One entry `name` of the directory `parent_fd` (and, for a directory,
+// everything under it), its members named `member`, `member/…` (docker cp).
+// Nothing is followed: a symlink is stored as a symlink.
+DiffResult tar_entry(int parent_fd, const std::string& name, const std::string& member, const WriteFn& sink,
+                     const DiffOptions& opts = {});
 // (b) An overlay upper dir; `lowers` (lowest first) tell added from changed.
 DiffResult tar_overlay_upper(const std::string& upper, const std::vector<std::string>& lowers,
                              const WriteFn& sink, const DiffOptions& opts = {});

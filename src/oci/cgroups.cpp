@@ -385,7 +385,28 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
     // Rootless, cgroups are only worth the syscalls when limits are asked
     // for. Device rules need none there: a user namespace cannot mknod, and
     // the host nodes it binds keep the host's permissions.
-    if (rootless && !limits) return {};
+    // Rootless without limits, a delegated cgroup v2 is still worth one
+    // mkdir: it is what lets `pause` freeze the container. Optional: a
+    // failure here must not fail the start.
+    if (rootless && !limits) {
+        if (!fs::exists("/sys/fs/cgroup/cgroup.controllers")) return {};
+        try {
+            auto hs = discover();
+            const Hierarchy* v2 = find_v2(hs);
+            if (!v2 || !is_pure_v2(hs)) return {};
+            std::string rel = join_rel(v2->own, "skiff-" + id);
+            std::string base = v2->mount + (v2->own == "/" ? "" : v2->own);
+            // Moving the init needs the common ancestor's cgroup.procs too.
+            if (::access(base.c_str(), W_OK) != 0 || ::access((base + "/cgroup.procs").c_str(), W_OK) != 0) return {};
+            CgroupSet set;
+            bool created = make_cgroup_dirs(*v2, rel);
+            set.dirs.push_back(v2->mount + rel);
+            if (created) set.created.push_back(v2->mount + rel);
+            return set;
+        } catch (const Error&) {
+            return {};
+        }
+    }
     auto hs = discover();
     if (hs.empty()) {
         if (limits) warn("cgroups are not mounted: linux.resources limits are not applied");
@@ -424,6 +445,10 @@ CgroupSet cgroup_create(const Spec& spec, const std::string& id, bool rootless, 
         const Hierarchy* tracker = find_controller(hs, "pids");
         if (!tracker || (!tracker->v2 && is_pure_v2(hs))) tracker = find_v2(hs);
         if (tracker) used.insert(tracker);
+        // Joined without limits too: the freezer for `pause`, the
+        // accounting controllers for `stats`.
+        for (const char* c : {"freezer", "memory", "cpuacct", "blkio"})
+            if (const Hierarchy* h = find_controller(hs, c); h && !h->v2) used.insert(h);
         if (rules) {
             device_rules = effective_device_rules(spec);
             if (const Hierarchy* d = find_controller(hs, "devices"); d && !d->v2) {

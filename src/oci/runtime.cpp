@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,6 +91,28 @@ int differing_namespaces(pid_t pid) {
         if (::stat(ours.c_str(), &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) flags |= n.flag;
     }
     return flags;
+}
+
+// Of `flags`, the namespaces not owned by the container's own user
+// namespace (e.g. a network namespace made in the parent user namespace and
+// joined by path): they must be entered before the user namespace, whose
+// creds have no rights over them.
+int owned_by_outer_userns(pid_t pid, int flags) {
+    if (!(flags & CLONE_NEWUSER)) return 0;
+    std::string dir = "/proc/" + std::to_string(pid) + "/ns/";
+    struct stat user;
+    if (::stat((dir + "user").c_str(), &user) < 0) return 0;
+    int out = 0;
+    for (auto& n : kNsFiles) {
+        if (!(flags & n.flag) || n.flag == CLONE_NEWUSER) continue;
+        UniqueFd ns(::open((dir + n.proc).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ns) continue;
+        UniqueFd owner(::ioctl(ns.get(), NS_GET_USERNS));
+        struct stat o;
+        if (owner && ::fstat(owner.get(), &o) == 0 && (o.st_ino != user.st_ino || o.st_dev != user.st_dev))
+            out |= n.flag;
+    }
+    return out;
 }
 
 // Undoes a half-made container when create or run fails.
@@ -470,6 +494,7 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     UniqueFd target = pidfd_of(st.pid);
     if (!target || !process_alive(st.pid, st.pid_start_time)) throw Error("container \"" + id + "\" is not running");
     int flags = differing_namespaces(st.pid);
+    int outer = owned_by_outer_userns(st.pid, flags);
     std::string proc_dir = "/proc/" + std::to_string(st.pid);
 
     InitConfig ic;
@@ -498,8 +523,11 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     if (stage1 == 0) {
         mine.close();
         try {
-            // One setns through the pidfd enters them all, user first.
-            if (flags && ::setns(target.get(), flags) < 0) throw_errno("join the container's namespaces");
+            // One setns through the pidfd enters them all, user first; those
+            // owned by an outer user namespace must come before it.
+            if (outer && ::setns(target.get(), outer) < 0) throw_errno("join the container's namespaces");
+            if ((flags & ~outer) && ::setns(target.get(), flags & ~outer) < 0)
+                throw_errno("join the container's namespaces");
             pid_t p = clone_into(CLONE_PARENT, nullptr);
             if (p < 0) throw_errno("clone3");
             if (p == 0) container_init(ic);

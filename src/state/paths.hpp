@@ -30,6 +30,10 @@ public:
     std::string layers_dir() const { return root_ + "/layers"; }
     std::string containers_dir() const { return root_ + "/containers"; }
     std::string volumes_dir() const { return root_ + "/volumes"; }
+    // A volume's directory and its content (Podman's layout); `name` is a
+    // validated volume name (container/volume_opts.hpp).
+    std::string volume_dir(const std::string& name) const { return volumes_dir() + "/" + name; }
+    std::string volume_data(const std::string& name) const { return volume_dir(name) + "/_data"; }
     std::string tmp_dir() const { return root_ + "/tmp"; }
     std::string run_containers_dir() const { return runroot_ + "/containers"; }
     std::string runtime_state_dir() const { return runroot_ + "/runtime"; }

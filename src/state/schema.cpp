@@ -76,6 +76,13 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 )sql",
+        // Version 3: layers written without waiting for the disk. A boot ID
+        // here means the files may still be only in that boot's page cache
+        // (see image::Store::settle_unsynced); NULL means they are on disk.
+        R"sql(
+ALTER TABLE layers ADD COLUMN unsynced_boot TEXT;
+CREATE INDEX layers_unsynced ON layers(unsynced_boot) WHERE unsynced_boot IS NOT NULL;
+)sql",
     };
     return all;
 }

@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "util/lazy_libs.hpp"
+
 namespace {
 
 struct LazyLib {
@@ -43,6 +45,8 @@ void* lazy_symbol(LazyLib& lib, const char* name) {
 }
 
 }  // namespace
+
+void skiff::lazy::load_archive() { lazy_symbol(kArchive, "archive_version_number"); }
 
 #define SKIFF_LAZY(lib, ret, name, params, args)                                   \
     extern "C" ret name params {                                                   \

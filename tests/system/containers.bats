@@ -215,7 +215,7 @@ setup() {
     run skiff inspect insp
     echo "$output" | jq -e '.[0].State.Status == "running" and .[0].State.Running == true and (.[0].State.Pid > 0)'
     echo "$output" | jq -e '.[0].Name == "/insp" and .[0].Config.Labels.k == "v"'
-    echo "$output" | jq -e '.[0].HostConfig.NetworkMode == "none"'
+    echo "$output" | jq -e '.[0].HostConfig.NetworkMode == "private"'
     run skiff container inspect --format '{{.State.Status}}' insp
     [ "$output" = running ]
     run skiff inspect --type image --format '{{.Id}}' busybox
@@ -257,9 +257,9 @@ setup() {
     assert_output_contains "tmpfs"
     run skiff run --rm --read-only busybox touch /x
     assert_status 1
+    # Named volumes: tests/system/volumes.bats.
     run skiff run --rm -v named:/x busybox true
-    assert_status 125
-    assert_output_contains "not implemented yet"
+    assert_status 0
 }
 
 @test "capabilities (Podman's default set), no-new-privileges" {
@@ -339,7 +339,7 @@ setup() {
 }
 
 @test "unsupported options are errors, never ignored" {
-    for args in "-p 8080:80" "--network bridge" "--userns keep-id" "--ipc container:x"; do
+    for args in "-p 70000:80" "--network nosuchnet" "--userns nomap" "--ipc container:x"; do
         run skiff run --rm $args busybox true
         assert_status 125
     done
@@ -406,7 +406,7 @@ setup() {
     assert_status 125
 }
 
-@test "restart stops and starts again; pause and unpause say why they cannot" {
+@test "restart stops and starts again" {
     skiff run -d --name rs busybox sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done' >/dev/null
     pid1=$(skiff inspect --format '{{.State.Pid}}' rs)
     run skiff restart -t 2 rs
@@ -415,10 +415,5 @@ setup() {
     run skiff inspect --format '{{.State.Running}} {{.State.Pid}}' rs
     [[ "$output" == true* ]]
     [ "${output#true }" != "$pid1" ]
-    run skiff pause rs
-    assert_status 125
-    assert_one_line_error
-    run skiff unpause rs
-    assert_status 125
     skiff rm -f rs >/dev/null
 }

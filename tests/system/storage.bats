@@ -220,3 +220,90 @@ df_row() {
     run skiff unshare cat "$layer/etc/motd"
     [ "$output" = "skiff test image" ]
 }
+
+@test "system df: local volumes, linked by containers, unused ones reclaimable" {
+    load_busybox
+    skiff volume create idle >/dev/null
+    skiff run --name writer -v used:/data localhost/busybox sh -c 'head -c 30000 /dev/zero > /data/blob'
+    skiff run --rm -v idle:/data localhost/busybox sh -c 'head -c 20000 /dev/zero > /data/blob'
+    run df_row "Local Volumes"
+    [ "$output" = "2 1 50kB 20kB (40%)" ]
+    run skiff system df -v --format json
+    echo "$output" | jq -e '.Volumes[] | select(.Name == "used") | .Links == 1 and .Size == "30kB"'
+    echo "$output" | jq -e '.Volumes[] | select(.Name == "idle") | .Links == 0 and .Size == "20kB"'
+    echo "$output" | jq -e '.Containers[] | select(.Names == "writer") | .LocalVolumes == 1'
+    run skiff system df -v
+    assert_output_contains "Local Volumes space usage:"
+    [[ "$output" == *VOLUME\ NAME*LINKS*SIZE* ]]
+    skiff rm writer >/dev/null
+    run df_row "Local Volumes"
+    [ "$output" = "2 0 50kB 50kB (100%)" ]
+}
+
+@test "system prune: stopped containers and dangling images; asks first" {
+    load_busybox
+    skiff import "$TEST_IMAGES/layer.tar" localhost/d1 >/dev/null
+    skiff import --change 'ENV X=1' "$TEST_IMAGES/layer.tar" localhost/d1 >/dev/null  # the first becomes <none>
+    skiff run --name stopped localhost/busybox sh -c 'head -c 40000 /dev/zero > /tmp/blob'
+    skiff run -d --name running localhost/busybox sleep 1000 >/dev/null
+    run skiff system prune < /dev/null
+    assert_output_contains "WARNING! This will remove:"
+    assert_output_contains "  - all stopped containers"
+    assert_output_contains "  - all dangling images"
+    assert_output_contains "Are you sure you want to continue? [y/N]"
+    run skiff ps -aq
+    [ "${#lines[@]}" -eq 2 ]
+    stopped=$(skiff inspect --format '{{.Id}}' stopped)
+    run skiff system prune -f
+    assert_status 0
+    [ "${lines[0]}" = "Deleted Containers:" ]
+    [ "${lines[1]}" = "$stopped" ]
+    [ "${lines[2]}" = "Deleted Images:" ]
+    [[ "${lines[3]}" == "deleted: sha256:"* ]]
+    [[ "${lines[4]}" == "Total reclaimed space: "* ]]
+    [ "${lines[4]}" != "Total reclaimed space: 0B" ]
+    run skiff ps -aq
+    [ "${#lines[@]}" -eq 1 ]
+    run skiff images -q
+    [ "${#lines[@]}" -eq 2 ]
+    # -a: every image no container uses (busybox runs).
+    run skiff system prune -a -f
+    assert_status 0
+    run skiff images --format '{{.Repository}}'
+    [ "$output" = localhost/busybox ]
+    skiff rm -f running >/dev/null
+}
+
+@test "system prune --volumes: anonymous unused volumes only; filters" {
+    load_busybox
+    skiff volume create named >/dev/null
+    skiff create --name holder -v /held localhost/busybox true >/dev/null
+    skiff create --label prune=no --name labelled -v /other localhost/busybox true >/dev/null
+    skiff create --label prune=yes --name loose -v /loose localhost/busybox true >/dev/null
+    loose=$(skiff inspect --format '{{range .Mounts}}{{.Name}}{{end}}' loose)
+    skiff start -a holder >/dev/null
+    run skiff system prune -f --volumes --filter label=prune=yes
+    assert_status 0
+    [ "${lines[0]}" = "Deleted Containers:" ]
+    # The label filter applies to volumes too: the anonymous ones lack it.
+    [[ "$output" != *"Deleted Volumes:"* ]]
+    run skiff ps -a --format '{{.Names}}'
+    [ "${#lines[@]}" -eq 2 ]
+    run skiff volume ls -q
+    [ "${#lines[@]}" -eq 4 ]
+    run skiff system prune < /dev/null --volumes
+    assert_output_contains "  - all anonymous volumes not used by at least one container"
+    run skiff system prune -f --volumes
+    assert_output_contains "Deleted Volumes:"
+    assert_output_contains "$loose"
+    run skiff ps -aq
+    [ -z "$output" ]
+    run skiff volume ls -q
+    [ "$output" = named ]
+    [[ "$loose" =~ ^[0-9a-f]{64}$ ]]
+    run skiff system prune -f --filter bogus=1
+    assert_status 125
+    assert_output_contains "invalid filter 'bogus'"
+    run skiff system prune -f --filter 'label!=x'
+    assert_status 125
+}

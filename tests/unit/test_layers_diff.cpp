@@ -170,6 +170,26 @@ TEST_CASE("diff: fuse-overlayfs' fallback whiteout files are understood", "[laye
     CHECK(changes_str(res.changes) == "D /a\nC /d\n");
 }
 
+TEST_CASE("diff: DiffOptions::skip leaves files out of the tar and the changes", "[layers]") {
+    TempDir lower, upper;
+    apply_tar(string_reader(TarBuilder().dir("etc").file("etc/passwd", "root").finish()), lower.path(), quiet());
+    ::mkdir((upper / "etc").c_str(), 0755);
+    spit(upper / "etc/hosts", "");
+    spit(upper / "etc/new", "n");
+    DiffOptions o;
+    std::vector<std::string> asked;
+    o.skip = [&](const std::string& path, const struct stat&, ChangeKind kind) {
+        asked.push_back(path);
+        return path == "/etc/hosts" && kind == ChangeKind::Added;
+    };
+    std::string out;
+    auto res = tar_overlay_upper(upper.path(), {lower.path()}, [&](const char* d, size_t n) { out.append(d, n); }, o);
+    CHECK(names(members(out)) == std::vector<std::string>{"etc", "etc/new"});
+    CHECK(changes_str(res.changes) == "C /etc\nA /etc/new\n");
+    // Directories are never asked about.
+    CHECK(asked == std::vector<std::string>{"/etc/hosts", "/etc/new"});
+}
+
 TEST_CASE("diff: a changed tree against its layers (vfs) round-trips", "[layers]") {
     TempDir old_dir, now, replay;
     auto base = TarBuilder()

@@ -1,0 +1,214 @@
+// network create, ls, inspect, rm, prune, exists, connect, disconnect.
+#include <iostream>
+
+#include "cli/context.hpp"
+#include "commands/output.hpp"
+#include "commands/registry.hpp"
+#include "engine/engine.hpp"
+#include "engine/networks.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+namespace skiff::commands {
+
+namespace {
+
+using cli::Complete;
+using cli::FlagType;
+
+int create_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    engine::NetworkCreateRequest r;
+    if (!args.positionals.empty()) r.name = args.positionals[0];
+    r.driver = args.str("driver", "bridge");
+    r.subnets = args.list("subnet");
+    r.gateways = args.list("gateway");
+    r.ip_ranges = args.list("ip-range");
+    r.internal = args.flag("internal");
+    r.ipv6 = args.flag("ipv6");
+    r.ignore = args.flag("ignore");
+    for (auto& l : args.list("label")) {
+        auto [k, v] = str::split_once(l, '=');
+        if (k.empty()) throw Error("invalid label \"" + l + "\": expected KEY=VALUE");
+        r.labels[k] = v;
+    }
+    if (!args.list("opt").empty()) throw Error("--opt: network driver options are not implemented yet");
+    std::cout << engine::create_network(e, r).name << "\n";
+    return 0;
+}
+
+int ls_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    auto rows = engine::list_networks(e, args.list("filter"));
+    if (args.flag("quiet")) {
+        for (auto& r : rows) std::cout << r[args.flag("no-trunc") ? "Id" : "ID"].get<std::string>() << "\n";
+        return 0;
+    }
+    print_list(args.str("format"), rows,
+               {{"NETWORK ID", args.flag("no-trunc") ? "{{.Id}}" : "{{.ID}}"}, {"NAME", "{{.Name}}"},
+                {"DRIVER", "{{.Driver}}"}},
+               args.flag("noheading"));
+    return 0;
+}
+
+int inspect_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    std::vector<Json> out;
+    std::string missing;
+    for (auto& name : args.positionals) {
+        try {
+            out.push_back(engine::inspect_network(e, engine::find_network(e, name)));
+        } catch (const NotFound&) {
+            missing = name;
+        }
+    }
+    print_inspect(args.str("format"), out);
+    if (!missing.empty()) throw NotFound("network " + missing + " not found");
+    return 0;
+}
+
+int rm_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    int rc = 0;
+    for (auto& name : args.positionals) {
+        try {
+            engine::remove_network(e, name, args.flag("force"));
+            std::cout << name << "\n";
+        } catch (const Error& err) {
+            std::cerr << "Error: " << err.what() << "\n";
+            // Podman's codes: 1 no such network, 2 in use.
+            int code = dynamic_cast<const NotFound*>(&err) ? 1
+                       : std::string(err.what()).find("is in use") != std::string::npos ? 2
+                                                                                        : kExitEngine;
+            rc = rc ? rc : code;
+        }
+    }
+    return rc;
+}
+
+int prune_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    if (!args.list("filter").empty()) throw Error("network prune --filter is not implemented yet");
+    if (!args.flag("force") &&
+        !confirm("WARNING! This will remove all custom networks not used by at least one container.\n"
+                 "Are you sure you want to continue?"))
+        return 0;
+    for (auto& n : engine::prune_networks(e)) std::cout << n << "\n";
+    return 0;
+}
+
+int exists_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    try {
+        engine::find_network(e, args.positionals[0]);
+        return 0;
+    } catch (const NotFound&) {
+        return 1;
+    }
+}
+
+int connect_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    engine::find_network(e, args.positionals[0]);
+    throw Error("network connect: joining containers to user-defined networks is not implemented yet");
+}
+
+int disconnect_cmd(Context& ctx, const cli::Args& args) {
+    engine::Engine e(ctx);
+    engine::find_network(e, args.positionals[0]);
+    throw Error("network disconnect: containers cannot join user-defined networks yet, so none is connected");
+}
+
+}  // namespace
+
+void register_networks(cli::Table& t) {
+    t.add_group({"network", "Manage networks"});
+    t.add({.path = "network create",
+           .usage = "[OPTIONS] [NETWORK]",
+           .summary = "Create a network",
+           .description = "Records a bridge network with an IPv4 subnet: --subnet, or the first free 10.89.N.0/24 "
+                          "(Podman's range); the gateway is the subnet's first address unless --gateway. "
+                          "Containers cannot join user-defined networks yet (--network NAME is an error): the "
+                          "bridges, veths and the DNS responder are still to come.",
+           .flags = {{"driver", 'd', FlagType::String, "Driver to manage the network (bridge)", "string", "bridge",
+                      Complete::Fixed, {"bridge"}},
+                     {"gateway", 0, FlagType::List, "IPv4 gateway for the subnet", "ip"},
+                     {"ignore", 0, FlagType::Bool, "Don't fail if the network already exists"},
+                     {"internal", 0, FlagType::Bool, "Restrict external access from this network"},
+                     {"ip-range", 0, FlagType::List, "Allocate container IPs from a range (CIDR)", "range"},
+                     {"ipv6", 0, FlagType::Bool, "Enable IPv6 networking (not implemented yet)"},
+                     {"label", 0, FlagType::List, "Set metadata on a network (key=value)", "list"},
+                     {"opt", 'o', FlagType::List, "Set driver specific options (not implemented yet)", "map"},
+                     {"subnet", 0, FlagType::List, "Subnet in CIDR format", "subnet"}},
+           .handler = create_cmd,
+           .max_args = 1,
+           .examples = {"skiff network create appnet", "skiff network create --subnet 10.90.0.0/24 appnet"}});
+    t.add({.path = "network ls",
+           .aliases = {"network list"},
+           .usage = "[OPTIONS]",
+           .summary = "List networks",
+           .description = "Filters: name=SUBSTRING, id=PREFIX, driver=bridge, label=KEY[=VALUE].",
+           .flags = {{"filter", 'f', FlagType::List, "Provide filter values (e.g. 'name=app')", "filter"},
+                     {"format", 0, FlagType::String,
+                      "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
+                      "string"},
+                     {"no-trunc", 0, FlagType::Bool, "Do not truncate the network ID"},
+                     {"noheading", 'n', FlagType::Bool, "Do not print column headings"},
+                     {"quiet", 'q', FlagType::Bool, "Only display network IDs"}},
+           .handler = ls_cmd,
+           .max_args = 0,
+           .examples = {"skiff network ls", "skiff network ls --format '{{.Name}}'"}});
+    t.add({.path = "network inspect",
+           .usage = "[OPTIONS] NETWORK [NETWORK...]",
+           .summary = "Display detailed information on one or more networks",
+           .flags = {{"format", 'f', FlagType::String, "Format the output using the given Go template", "string"}},
+           .handler = inspect_cmd,
+           .min_args = 1,
+           .arg_complete = Complete::Network,
+           .examples = {"skiff network inspect appnet"}});
+    t.add({.path = "network rm",
+           .aliases = {"network remove"},
+           .usage = "[OPTIONS] NETWORK [NETWORK...]",
+           .summary = "Remove one or more networks",
+           .description = "A network that a container uses is not removed without -f. Exit status 1 when a "
+                          "network does not exist, 2 when one is in use.",
+           .flags = {{"force", 'f', FlagType::Bool, "Remove the containers that use the network too"}},
+           .handler = rm_cmd,
+           .min_args = 1,
+           .arg_complete = Complete::Network,
+           .examples = {"skiff network rm appnet"}});
+    t.add({.path = "network prune",
+           .usage = "[OPTIONS]",
+           .summary = "Remove all unused networks",
+           .flags = {{"filter", 0, FlagType::List, "Provide filter values (not implemented yet)", "filter"},
+                     {"force", 'f', FlagType::Bool, "Do not prompt for confirmation"}},
+           .handler = prune_cmd,
+           .max_args = 0,
+           .examples = {"skiff network prune -f"}});
+    t.add({.path = "network exists",
+           .usage = "NETWORK",
+           .summary = "Check if a network exists (exit 0 if it does, 1 if not)",
+           .handler = exists_cmd,
+           .min_args = 1,
+           .max_args = 1,
+           .arg_complete = Complete::Network});
+    t.add({.path = "network connect",
+           .usage = "[OPTIONS] NETWORK CONTAINER",
+           .summary = "Connect a container to a network (not implemented yet)",
+           .flags = {{"alias", 0, FlagType::List, "Add network-scoped alias for the container", "list"},
+                     {"ip", 0, FlagType::String, "IPv4 address", "string"}},
+           .handler = connect_cmd,
+           .min_args = 2,
+           .max_args = 2,
+           .arg_complete = Complete::Network});
+    t.add({.path = "network disconnect",
+           .usage = "[OPTIONS] NETWORK CONTAINER",
+           .summary = "Disconnect a container from a network (not implemented yet)",
+           .flags = {{"force", 'f', FlagType::Bool, "Force the container to disconnect"}},
+           .handler = disconnect_cmd,
+           .min_args = 2,
+           .max_args = 2,
+           .arg_complete = Complete::Network});
+}
+
+}  // namespace skiff::commands

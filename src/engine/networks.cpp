@@ -1,0 +1,170 @@
+#include "engine/networks.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include "net/cidr.hpp"
+#include "state/ids.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+#include "util/timeutil.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+net::NetworkRecords records(Engine& e) { return net::NetworkRecords(e.db()); }
+
+void check_name(const std::string& name) {
+    static const std::regex ok("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    if (!std::regex_match(name, ok))
+        throw Error("invalid network name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    for (const char* r : {"none", "host", "bridge", "private", "pasta", "slirp4netns", "default", "podman"})
+        if (name == r) throw Error("network name \"" + name + "\" is reserved (a built-in network mode)");
+}
+
+Json labels_json(const net::Network& n) {
+    Json l = Json::object();
+    for (auto& [k, v] : n.labels) l[k] = v;
+    return l;
+}
+
+bool matches(const net::Network& n, const std::string& key, const std::string& value) {
+    if (key == "name") return n.name.find(value) != std::string::npos;
+    if (key == "id") return n.id.rfind(value, 0) == 0;
+    if (key == "driver") return n.driver == value;
+    if (key == "label") {
+        auto [k, v] = str::split_once(value, '=');
+        auto it = n.labels.find(k);
+        return it != n.labels.end() && (value.find('=') == std::string::npos || it->second == v);
+    }
+    throw Error("invalid filter \"" + key + "\": expected name, id, driver or label");
+}
+
+}  // namespace
+
+net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
+    if (r.driver != "bridge")
+        throw Error("unsupported network driver \"" + r.driver + "\": only bridge is supported");
+    if (r.ipv6) throw Error("--ipv6: IPv6 user-defined networks are not implemented yet");
+    if (r.subnets.size() > 1 || r.gateways.size() > 1 || r.ip_ranges.size() > 1)
+        throw Error("several --subnet, --gateway or --ip-range values are not implemented yet");
+    if (r.subnets.empty() && (!r.gateways.empty() || !r.ip_ranges.empty()))
+        throw Error("--gateway and --ip-range need --subnet");
+    net::Network n;
+    n.name = r.name;
+    n.id = state::random_id();
+    if (n.name.empty()) n.name = "skiff" + n.id.substr(0, 4);  // Podman names them podman1, …
+    check_name(n.name);
+    if (auto existing = records(e).get(n.name); existing && existing->name == n.name) {
+        if (r.ignore) return *existing;
+        throw Error("network name " + n.name + " already used: network already exists");
+    }
+    std::vector<net::Ipv4Net> used;
+    for (auto& o : records(e).list())
+        if (!o.subnet.empty()) used.push_back(net::parse_cidr(o.subnet));
+    net::Ipv4Net subnet;
+    if (!r.subnets.empty()) {
+        subnet = net::parse_cidr(r.subnets[0]);
+        for (auto& o : records(e).list())
+            if (!o.subnet.empty() && net::parse_cidr(o.subnet).overlaps(subnet))
+                throw Error("subnet " + net::cidr_string(subnet) + " is already used by network " + o.name);
+    } else {
+        subnet = net::next_free_subnet(used);
+    }
+    n.subnet = net::cidr_string(subnet);
+    uint32_t gw = net::default_gateway(subnet);
+    if (!r.gateways.empty()) {
+        auto g = net::parse_ipv4(r.gateways[0]);
+        if (!g) throw Error("invalid --gateway \"" + r.gateways[0] + "\": not an IPv4 address");
+        if (!subnet.contains(*g) || *g == subnet.first() || *g == subnet.last())
+            throw Error("--gateway " + r.gateways[0] + " is not a host address of subnet " + n.subnet);
+        gw = *g;
+    }
+    n.gateway = net::ipv4_string(gw);
+    if (!r.ip_ranges.empty()) {
+        auto range = net::parse_cidr(r.ip_ranges[0]);
+        if (!subnet.contains(range.first()) || !subnet.contains(range.last()))
+            throw Error("--ip-range " + r.ip_ranges[0] + " is not inside subnet " + n.subnet);
+        n.ip_range = net::cidr_string(range);
+    }
+    n.driver = r.driver;
+    n.internal = r.internal;
+    n.labels = r.labels;
+    n.created = timeutil::now_ns();
+    if (!records(e).insert(n)) throw Error("network name " + n.name + " already used: network already exists");
+    return n;
+}
+
+net::Network find_network(Engine& e, const std::string& ref) {
+    auto n = records(e).get(ref);
+    if (!n) throw NotFound("unable to find network with name or ID " + ref + ": network not found");
+    return *n;
+}
+
+std::vector<net::Network> all_networks(Engine& e) { return records(e).list(); }
+
+std::vector<Json> list_networks(Engine& e, const std::vector<std::string>& filters) {
+    std::map<std::string, std::vector<std::string>> by_key;
+    for (auto& f : filters) {
+        auto [k, v] = str::split_once(f, '=');
+        if (f.find('=') == std::string::npos) throw Error("invalid filter \"" + f + "\": expected KEY=VALUE");
+        by_key[k].push_back(v);
+    }
+    std::vector<Json> rows;
+    for (auto& n : records(e).list()) {
+        bool ok = true;
+        for (auto& [k, values] : by_key)
+            ok = ok && std::any_of(values.begin(), values.end(), [&](const std::string& v) { return matches(n, k, v); });
+        if (!ok) continue;
+        std::vector<std::string> ls;
+        for (auto& [k, v] : n.labels) ls.push_back(k + "=" + v);
+        rows.push_back({{"ID", n.id.substr(0, 12)}, {"Id", n.id}, {"Name", n.name}, {"Driver", n.driver},
+                        {"Scope", "local"}, {"IPv6", n.ipv6}, {"Internal", n.internal},
+                        {"Labels", str::join(ls, ",")}, {"CreatedAt", timeutil::rfc3339_nano(n.created)}});
+    }
+    return rows;
+}
+
+Json inspect_network(Engine& e, const net::Network& n) {
+    Json config = Json::array();
+    Json c = {{"Subnet", n.subnet}, {"Gateway", n.gateway}};
+    if (!n.ip_range.empty()) c["IPRange"] = n.ip_range;
+    config.push_back(c);
+    Json containers = Json::object();
+    for (auto& id : records(e).users_of(n)) containers[id] = Json::object();
+    return {{"Name", n.name},
+            {"Id", n.id},
+            {"Created", timeutil::rfc3339_nano(n.created)},
+            {"Scope", "local"},
+            {"Driver", n.driver},
+            {"EnableIPv6", n.ipv6},
+            {"IPAM", {{"Driver", "default"}, {"Options", Json::object()}, {"Config", config}}},
+            {"Internal", n.internal},
+            {"Attachable", false},
+            {"Containers", containers},
+            {"Options", Json::object()},
+            {"Labels", labels_json(n)}};
+}
+
+void remove_network(Engine& e, const std::string& ref, bool force) {
+    auto n = find_network(e, ref);
+    auto users = records(e).users_of(n);
+    if (!users.empty() && !force)
+        throw Error("network " + n.name + " is in use by container " + users[0].substr(0, 12) +
+                    ": remove it first or use -f");
+    if (!users.empty()) throw Error("network rm -f of a network in use is not implemented yet (containers cannot join networks yet)");
+    records(e).remove(n.id);
+}
+
+std::vector<std::string> prune_networks(Engine& e) {
+    std::vector<std::string> out;
+    for (auto& n : records(e).list())
+        if (records(e).users_of(n).empty()) {
+            records(e).remove(n.id);
+            out.push_back(n.name);
+        }
+    return out;
+}
+
+}  // namespace skiff::engine

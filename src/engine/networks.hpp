@@ -1,0 +1,34 @@
+// User-defined networks: records, subnets, inspect. Containers cannot join
+// them yet (bridges are the next step of issue 8).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "net/network_records.hpp"
+#include "util/json.hpp"
+
+namespace skiff::engine {
+
+struct NetworkCreateRequest {
+    std::string name;  // "" = generated
+    std::string driver = "bridge";
+    std::vector<std::string> subnets, gateways, ip_ranges;
+    bool internal = false, ipv6 = false, ignore = false;
+    std::map<std::string, std::string> labels;
+};
+
+net::Network create_network(Engine& e, const NetworkCreateRequest& r);
+net::Network find_network(Engine& e, const std::string& ref);  // NotFound
+std::vector<net::Network> all_networks(Engine& e);
+// Rows for `network ls` (ID, Name, Driver, Labels…), filtered: name=, id=,
+// driver=, label=KEY[=VALUE].
+std::vector<Json> list_networks(Engine& e, const std::vector<std::string>& filters);
+Json inspect_network(Engine& e, const net::Network& n);
+// In use (a container's --network names it) is an error without force.
+void remove_network(Engine& e, const std::string& ref, bool force);
+std::vector<std::string> prune_networks(Engine& e);
+
+}  // namespace skiff::engine

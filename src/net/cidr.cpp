@@ -1,0 +1,53 @@
+#include "net/cidr.hpp"
+
+#include <arpa/inet.h>
+
+#include "util/error.hpp"
+
+namespace skiff::net {
+
+std::optional<uint32_t> parse_ipv4(const std::string& s) {
+    in_addr a{};
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+std::string ipv4_string(uint32_t ip) {
+    in_addr a{htonl(ip)};
+    char buf[INET_ADDRSTRLEN];
+    return inet_ntop(AF_INET, &a, buf, sizeof buf);
+}
+
+Ipv4Net parse_cidr(const std::string& s) {
+    auto slash = s.find('/');
+    if (slash == std::string::npos) throw Error("invalid subnet \"" + s + "\": expected ADDRESS/PREFIX");
+    auto ip = parse_ipv4(s.substr(0, slash));
+    std::string p = s.substr(slash + 1);
+    if (s.find(':') != std::string::npos)
+        throw Error("invalid subnet \"" + s + "\": IPv6 subnets are not implemented yet");
+    if (!ip || p.empty() || p.size() > 2 || p.find_first_not_of("0123456789") != std::string::npos)
+        throw Error("invalid subnet \"" + s + "\": expected ADDRESS/PREFIX");
+    int prefix = std::stoi(p);
+    if (prefix < 1 || prefix > 30) throw Error("invalid subnet \"" + s + "\": the prefix must be 1-30");
+    Ipv4Net n{*ip, prefix};
+    if ((*ip & n.mask()) != *ip)
+        throw Error("invalid subnet \"" + s + "\": host bits are set (did you mean " +
+                    ipv4_string(*ip & n.mask()) + "/" + p + "?)");
+    return n;
+}
+
+std::string cidr_string(const Ipv4Net& n) { return ipv4_string(n.addr) + "/" + std::to_string(n.prefix); }
+
+Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used) {
+    for (uint32_t third = 0; third < 256; ++third) {
+        Ipv4Net cand{(10u << 24) | (89u << 16) | (third << 8), 24};
+        bool taken = false;
+        for (auto& u : used) taken |= u.overlaps(cand);
+        if (!taken) return cand;
+    }
+    throw Error("no free subnet left in 10.89.0.0/16: give one with --subnet");
+}
+
+uint32_t default_gateway(const Ipv4Net& n) { return n.addr + 1; }
+
+}  // namespace skiff::net

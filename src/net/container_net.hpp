@@ -1,0 +1,44 @@
+// The network of one container as its monitor runs it: the mode's
+// namespace, ports and helper, set up before each start and torn down
+// after each exit.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/private_net.hpp"
+
+namespace skiff::net {
+
+struct NetworkRequest {
+    std::string mode;             // as stored by parse_network_mode
+    std::string configured_helper;  // skiff.conf network_helper
+    std::vector<std::string> publish;
+    bool publish_all = false;
+    std::vector<std::string> exposed;  // image ExposedPorts keys and --expose
+    std::string dir;                   // the container's run dir for network files
+};
+
+class ContainerNetwork {
+public:
+    explicit ContainerNetwork(NetworkRequest r);
+    // pasta or slirp4netns for a private network, else "".
+    const std::string& helper() const { return helper_; }
+    // The namespace config.json joins; "" = a new one (none) or the host's.
+    std::string netns_path() const;
+    // Chooses host ports, makes the namespace and starts the helper; a
+    // second call before end() does nothing.
+    void begin();
+    // Returns once the network is up (the container may run).
+    void ready();
+    void end() noexcept;
+
+private:
+    NetworkRequest req_;
+    std::string helper_;
+    std::unique_ptr<PrivateNetwork> priv_;
+    bool begun_ = false;
+};
+
+}  // namespace skiff::net

@@ -1,0 +1,25 @@
+// The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, written
+// to the run dir and bind-mounted in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skiff::net {
+
+struct EtcFiles {
+    std::string hostname;
+    std::string name;           // the container's name (an alias in hosts)
+    bool host_network = false;  // --network host: the host's names, no own entry
+    std::string container_ip;   // "" = 127.0.1.1 stands in (no network, or unknown)
+    std::string host_gateway;   // reaches the host: host.containers.internal; "" = none
+    std::string dns_forward;    // replaces loopback resolvers of the host; "" = keep them
+    std::vector<std::string> dns, dns_search, dns_options, add_hosts;
+};
+
+std::string hosts_file(const EtcFiles& e);
+// `host_resolv`: the host's resolv.conf text.
+std::string resolv_file(const EtcFiles& e, const std::string& host_resolv);
+void write_etc_files(const EtcFiles& e, const std::string& dir);
+
+}  // namespace skiff::net

@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# skiff cp: between the host and running or stopped containers.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+start_box() {
+    load_busybox >/dev/null
+    skiff run -d --name box localhost/busybox sleep 600 >/dev/null
+}
+
+@test "cp: a file into a running container and back" {
+    start_box
+    echo hello >"$BATS_TEST_TMPDIR/f.txt"
+    run skiff cp "$BATS_TEST_TMPDIR/f.txt" box:/tmp/
+    assert_status 0
+    run skiff exec box cat /tmp/f.txt
+    assert_status 0
+    [ "$output" = hello ]
+    # Files copied in belong to the container's root.
+    run skiff exec box stat -c %u:%g /tmp/f.txt
+    [ "$output" = 0:0 ]
+    run skiff cp box:/tmp/f.txt "$BATS_TEST_TMPDIR/back.txt"
+    assert_status 0
+    [ "$(cat "$BATS_TEST_TMPDIR/back.txt")" = hello ]
+    # Files copied out belong to the caller.
+    [ "$(stat -c %u "$BATS_TEST_TMPDIR/back.txt")" = "$(id -u)" ]
+}
+
+@test "cp: container cp is the same command" {
+    start_box
+    run skiff container cp box:/etc/hostname "$BATS_TEST_TMPDIR/hn"
+    assert_status 0
+    [ -s "$BATS_TEST_TMPDIR/hn" ]
+}
+
+@test "cp: Docker's rules for directories, contents and renames" {
+    start_box
+    src=$BATS_TEST_TMPDIR/data
+    mkdir -p "$src/sub"
+    echo a >"$src/a"
+    echo b >"$src/sub/b"
+    # A directory onto a missing path becomes it.
+    skiff cp "$src" box:/srv
+    run skiff exec box cat /srv/sub/b
+    [ "$output" = b ]
+    # Into an existing directory: inside it.
+    skiff cp "$src" box:/srv
+    run skiff exec box cat /srv/data/a
+    [ "$output" = a ]
+    # SRC/. copies the contents.
+    skiff exec box mkdir /contents
+    skiff cp "$src/." box:/contents
+    run skiff exec box ls /contents
+    [ "$output" = "$(printf 'a\nsub')" ]
+    # A file onto a missing name takes that name.
+    skiff cp "$src/a" box:/renamed
+    run skiff exec box cat /renamed
+    [ "$output" = a ]
+    # Out: the same rules on the host.
+    skiff cp box:/srv "$BATS_TEST_TMPDIR/out"
+    [ "$(cat "$BATS_TEST_TMPDIR/out/sub/b")" = b ]
+    mkdir "$BATS_TEST_TMPDIR/into"
+    skiff cp box:/srv/. "$BATS_TEST_TMPDIR/into"
+    [ "$(cat "$BATS_TEST_TMPDIR/into/a")" = a ]
+}
+
+@test "cp: errors are one line, and nothing is copied" {
+    start_box
+    echo x >"$BATS_TEST_TMPDIR/f"
+    run -125 skiff cp box:/nonexistent "$BATS_TEST_TMPDIR/x"
+    assert_one_line_error
+    assert_output_contains "No such container:path: box:/nonexistent"
+    run -125 skiff cp "$BATS_TEST_TMPDIR/missing" box:/tmp
+    assert_one_line_error
+    assert_output_contains "no such file or directory"
+    run -125 skiff cp "$BATS_TEST_TMPDIR/f" box:/nodir/
+    assert_one_line_error
+    assert_output_contains "does not exist"
+    run -125 skiff cp "$BATS_TEST_TMPDIR/f" nosuchctr:/tmp
+    assert_one_line_error
+    run -125 skiff cp "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/g"
+    assert_one_line_error
+    assert_output_contains "name a container"
+    mkdir "$BATS_TEST_TMPDIR/d"
+    run -125 skiff cp "$BATS_TEST_TMPDIR/d" box:/etc/hostname
+    assert_one_line_error
+    assert_output_contains "cannot copy a directory"
+    run -125 skiff cp box:/etc/hostname/ "$BATS_TEST_TMPDIR/y"
+    assert_one_line_error
+    assert_output_contains "not a directory"
+    [ ! -e "$BATS_TEST_TMPDIR/y" ]
+}
+
+@test "cp: odd names, hard links and symlinks survive a round trip" {
+    start_box
+    src=$BATS_TEST_TMPDIR/odd
+    mkdir -p "$src"
+    echo space >"$src/with space"
+    echo uni >"$src/ünïcødé"
+    echo nl >"$src/new
+line"
+    echo hard >"$src/h1"
+    ln "$src/h1" "$src/h2"
+    ln -s "with space" "$src/link"
+    echo wh >"$src/.wh.not-a-whiteout"
+    skiff cp "$src" box:/odd
+    run skiff exec box sh -c 'cat "/odd/with space" /odd/ünïcødé; readlink /odd/link; stat -c %h /odd/h1; cat /odd/.wh.not-a-whiteout'
+    assert_status 0
+    [ "$output" = "$(printf 'space\nuni\nwith space\n2\nwh')" ]
+    skiff cp box:/odd "$BATS_TEST_TMPDIR/back"
+    [ "$(cat "$BATS_TEST_TMPDIR/back/new
+line")" = nl ]
+    [ "$(stat -c %i "$BATS_TEST_TMPDIR/back/h1")" = "$(stat -c %i "$BATS_TEST_TMPDIR/back/h2")" ]
+    [ "$(readlink "$BATS_TEST_TMPDIR/back/link")" = "with space" ]
+}
+
+@test "cp: -L follows a symlink source, without it the link is copied" {
+    start_box
+    skiff exec box sh -c 'echo target >/tmp/t; ln -s /tmp/t /tmp/l'
+    skiff cp box:/tmp/l "$BATS_TEST_TMPDIR/nofollow"
+    [ -L "$BATS_TEST_TMPDIR/nofollow" ]
+    skiff cp -L box:/tmp/l "$BATS_TEST_TMPDIR/follow"
+    [ ! -L "$BATS_TEST_TMPDIR/follow" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/follow")" = target ]
+}
+
+@test "cp: hostile symlinks in the container never reach the host" {
+    start_box
+    canary=$BATS_TEST_TMPDIR/canary
+    mkdir -p "$canary"
+    echo precious >"$canary/file"
+    # Links at /, at .., and at the host path of the canary.
+    skiff exec box sh -c "ln -s / /tmp/root; ln -s ../../../../../../.. /tmp/dots; ln -s $canary /tmp/abs; mkdir -p $canary; echo inside >$canary/file"
+    echo evil >"$BATS_TEST_TMPDIR/evil"
+    for dest in /tmp/abs/ /tmp/dots$canary/ /tmp/root$canary/; do
+        run skiff cp "$BATS_TEST_TMPDIR/evil" "box:$dest"
+        assert_status 0
+    done
+    [ ! -e "$canary/evil" ]
+    [ "$(cat "$canary/file")" = precious ]
+    # The copies landed in the container's own tree.
+    run skiff exec box cat "$canary/evil"
+    [ "$output" = evil ]
+    # Reading through the links reads the container's file, not the host's.
+    skiff cp box:/tmp/abs/file "$BATS_TEST_TMPDIR/got"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = inside ]
+    skiff cp "box:/tmp/dots$canary/file" "$BATS_TEST_TMPDIR/got2"
+    [ "$(cat "$BATS_TEST_TMPDIR/got2")" = inside ]
+}
+
+@test "cp: a tar stream on stdin and stdout" {
+    start_box
+    mkdir -p "$BATS_TEST_TMPDIR/t"
+    echo streamed >"$BATS_TEST_TMPDIR/t/s.txt"
+    tar -C "$BATS_TEST_TMPDIR/t" -cf "$BATS_TEST_TMPDIR/in.tar" s.txt
+    skiff cp - box:/tmp <"$BATS_TEST_TMPDIR/in.tar"
+    run skiff exec box cat /tmp/s.txt
+    [ "$output" = streamed ]
+    skiff cp box:/tmp/s.txt - >"$BATS_TEST_TMPDIR/out.tar"
+    run tar -tf "$BATS_TEST_TMPDIR/out.tar"
+    [ "$output" = s.txt ]
+    # A tar that climbs out of the destination is refused.
+    python3 - "$BATS_TEST_TMPDIR/bad.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    data = b"x"
+    info = tarfile.TarInfo("../../../../escape")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+PY
+    run -125 skiff cp - box:/tmp <"$BATS_TEST_TMPDIR/bad.tar"
+    assert_output_contains "escape"
+}
+
+@test "cp: stopped and created containers" {
+    load_busybox >/dev/null
+    skiff create --name made localhost/busybox cat /hello >/dev/null
+    echo made >"$BATS_TEST_TMPDIR/hello"
+    skiff cp "$BATS_TEST_TMPDIR/hello" made:/hello
+    run skiff start -a made
+    assert_status 0
+    [ "$output" = made ]
+    skiff cp made:/hello "$BATS_TEST_TMPDIR/again"
+    [ "$(cat "$BATS_TEST_TMPDIR/again")" = made ]
+}
+
+@test "cp: -a keeps owners" {
+    start_box
+    skiff exec box sh -c 'echo o >/tmp/owned; chown 1234:4321 /tmp/owned'
+    skiff cp box:/tmp/owned "$BATS_TEST_TMPDIR/plain"
+    [ "$(stat -c %u "$BATS_TEST_TMPDIR/plain")" = "$(id -u)" ]
+    skiff cp -a box:/tmp/owned box2 2>/dev/null || true
+    # Into the container with -a: the tar's owners stay.
+    skiff exec box cp /tmp/owned /tmp/copy
+    skiff cp box:/tmp/owned - >"$BATS_TEST_TMPDIR/o.tar"
+    run tar -tvf "$BATS_TEST_TMPDIR/o.tar"
+    assert_output_contains "1234/4321"
+    skiff cp -a - box:/srv <"$BATS_TEST_TMPDIR/o.tar" || skiff exec box mkdir /srv
+    skiff cp -a - box:/srv <"$BATS_TEST_TMPDIR/o.tar"
+    run skiff exec box stat -c %u:%g /srv/owned
+    [ "$output" = 1234:4321 ]
+    skiff cp - box:/srv <"$BATS_TEST_TMPDIR/o.tar"
+    run skiff exec box stat -c %u:%g /srv/owned
+    [ "$output" = 0:0 ]
+}
+
+@test "cp: into a running container's volume and tmpfs" {
+    load_busybox >/dev/null
+    skiff run -d --name vbox -v cpvol:/data --tmpfs /scratch localhost/busybox sleep 600 >/dev/null
+    echo v >"$BATS_TEST_TMPDIR/v"
+    skiff cp "$BATS_TEST_TMPDIR/v" vbox:/data/v
+    skiff cp "$BATS_TEST_TMPDIR/v" vbox:/scratch/v
+    run skiff exec vbox cat /data/v /scratch/v
+    [ "$output" = "$(printf 'v\nv')" ]
+    skiff rm -f vbox >/dev/null
+    skiff run --rm -v cpvol:/data localhost/busybox cat /data/v
+}
