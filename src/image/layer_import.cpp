@@ -81,8 +81,11 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
         };
         auto opts = apply_options(store);
         opts.expect_digest = expect_digest;
-        // One flush below covers the tree and the blob (same file system).
-        opts.sync_at_end = false;
+        // No write-back is forced while unpacking (it slows file creation
+        // on a busy journal): the layer is committed as unsynced and
+        // flushed behind the command's back (Store::settle_unsynced).
+        bool durable = opts.sync;
+        opts.sync = false;
         auto res = layers::apply_tar(tee, u.tree_tmp, opts);
         u.digests = res;
         u.source_digest = res.digest;
@@ -95,10 +98,7 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
             u.blob_media_type = comp == layers::Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
                                                                   : "application/vnd.oci.image.layer.v1.tar+zstd";
         }
-        // No syncfs() here: the layer is committed as unsynced and flushed
-        // behind the command's back (Store::sync_in_background). Writeback
-        // of every file already started as it was written.
-        u.unsynced = opts.sync;
+        u.unsynced = durable;
     } catch (...) {
         discard(u);
         throw;
