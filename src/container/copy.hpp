@@ -79,4 +79,11 @@ struct CopyInOptions {
 void copy_in(int root_fd, const std::string& dest, const layers::ReadFn& src, const CopySource& source, bool raw,
              const CopyInOptions& opts, const std::string& display);
 
+// The fast path for one regular file into a container: the host file's
+// fd (opened before entering the container) is copied in the kernel
+// (copy_file_range, else sendfile) to the place plan_copy names. Mode and
+// times come from the source; owners as CopyInOptions says.
+void copy_file_in(int root_fd, const std::string& dest, int src_fd, const CopySource& source,
+                  const CopyInOptions& opts, const std::string& display);
+
 }  // namespace skiff::container

@@ -216,3 +216,17 @@ PY
     skiff rm -f vbox >/dev/null
     skiff run --rm -v cpvol:/data localhost/busybox cat /data/v
 }
+
+@test "cp: a file copied onto a symlink replaces the link, never its target" {
+    start_box
+    skiff exec box sh -c 'ln -s /etc/passwd /tmp/link; mkdir /tmp/dir'
+    echo new >"$BATS_TEST_TMPDIR/f"
+    skiff cp "$BATS_TEST_TMPDIR/f" box:/tmp/link
+    run skiff exec box sh -c 'test -L /tmp/link || cat /tmp/link; head -1 /etc/passwd'
+    [ "$output" = "$(printf 'new\nroot:x:0:0:root:/root:/bin/sh')" ]
+    # A file never replaces a directory.
+    skiff exec box mkdir -p /tmp/dir/f
+    run -125 skiff cp "$BATS_TEST_TMPDIR/f" box:/tmp/dir/
+    assert_one_line_error
+    assert_output_contains "cannot overwrite the directory"
+}
