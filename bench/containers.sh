@@ -30,7 +30,7 @@ compare "ps -a with 100 containers" "$sk ps -a" "$(p_or_empty ps -a)"
 
 cat > "$work/cycle-s" <<CYC
 #!/bin/sh
-id=\$($sk run -d localhost/busybox sleep 1000) && $sk stop -t 0 \$id >/dev/null && $sk rm \$id >/dev/null
+id=\$($sk run -d --network none localhost/busybox sleep 1000) && $sk stop -t 0 \$id >/dev/null && $sk rm \$id >/dev/null
 CYC
 cat > "$work/cycle-p" <<CYC
 #!/bin/sh

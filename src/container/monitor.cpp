@@ -101,6 +101,7 @@ private:
     pid_t pid_ = -1;
     Child external_;  // an external runtime's `run` process
     bool stopped_by_user_ = false;
+    bool pages_released_ = false;
     bool exited_ = false;
     int exit_status_ = 0;
     std::string detach_seq_;
@@ -417,7 +418,16 @@ void Monitor::loop() {
             if (c->ctl) add(c->ctl.get(), [this, cp] { handle_ctl(*cp); });
             if (c->in && !c->detached) add(c->in.get(), [this, cp] { handle_client_input(*cp); });
         }
-        int n = ::poll(pfds.data(), pfds.size(), -1);
+        // A container that keeps running leaves the monitor relaying and
+        // waiting: after a second of that, the pages of start-up code need
+        // not stay resident (issue 6's memory target). Not sooner: a
+        // short-lived container's exit must not wait for it.
+        int n = ::poll(pfds.data(), pfds.size(), pages_released_ ? -1 : 1000);
+        if (n == 0 && !pages_released_) {
+            pages_released_ = true;
+            memory::release_startup_pages();
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("poll");
@@ -493,9 +503,6 @@ int Monitor::run() {
             if (cfg_.container.spec.remove) remove_container();
             return kExitEngine;
         }
-        // From here on the monitor only relays and waits: the pages of
-        // start-up code need not stay resident (issue 6's 1 MiB target).
-        memory::release_startup_pages();
         loop();
         finish(exit_status_);
         if (!should_restart(exit_status_)) break;
