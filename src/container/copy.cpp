@@ -221,7 +221,13 @@ void copy_file_in(int root_fd, const std::string& dest, int src_fd, const CopySo
     if (::fstat(src_fd, &st) < 0) throw_errno("stat the source");
     UniqueFd out(::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out) throw_errno("create " + display);
-    copy_data(src_fd, out.get(), st.st_size, display);
+    try {
+        copy_data(src_fd, out.get(), st.st_size, display);
+    } catch (...) {
+        // A full disk must not leave half a file behind.
+        ::unlinkat(dfd.get(), name.c_str(), 0);
+        throw;
+    }
     uid_t uid = opts.owner ? opts.owner->first : st.st_uid;
     gid_t gid = opts.owner ? opts.owner->second : st.st_gid;
     if (::fchown(out.get(), uid, gid) < 0 && !opts.ignore_owners) throw_errno("chown " + display);

@@ -230,3 +230,31 @@ PY
     assert_one_line_error
     assert_output_contains "cannot overwrite the directory"
 }
+
+@test "cp: a full disk is a clear error and leaves no half file" {
+    load_busybox >/dev/null
+    skiff run -d --name small --tmpfs /small:size=1m localhost/busybox sleep 600 >/dev/null
+    head -c 3000000 /dev/zero >"$BATS_TEST_TMPDIR/big"
+    run -125 skiff cp "$BATS_TEST_TMPDIR/big" small:/small/big
+    assert_one_line_error
+    assert_output_contains "No space left on device"
+    run skiff exec small ls /small
+    [ -z "$output" ]
+}
+
+@test "cp: a directory swapped for a symlink during copies never leads to the host" {
+    start_box
+    canary=$BATS_TEST_TMPDIR/swapcanary
+    mkdir -p "$canary"
+    # Inside the container /tmp/x flips between a directory and a link to
+    # the canary's host path (and to /) as fast as it can.
+    skiff exec -d box sh -c "mkdir -p $canary; while :; do mkdir -p /tmp/x.d; mv -T /tmp/x.d /tmp/x 2>/dev/null; ln -sfn $canary /tmp/x.l; mv -T /tmp/x.l /tmp/x 2>/dev/null; ln -sfn / /tmp/x.l; mv -T /tmp/x.l /tmp/x 2>/dev/null; done"
+    echo evil >"$BATS_TEST_TMPDIR/evil"
+    mkdir -p "$BATS_TEST_TMPDIR/evildir"
+    echo evil >"$BATS_TEST_TMPDIR/evildir/inner"
+    for _ in $(seq 30); do
+        skiff cp "$BATS_TEST_TMPDIR/evil" box:/tmp/x/ 2>/dev/null || true
+        skiff cp "$BATS_TEST_TMPDIR/evildir" box:/tmp/x/ 2>/dev/null || true
+    done
+    [ -z "$(ls -A "$canary")" ]
+}
