@@ -1,5 +1,6 @@
 #include "container/monitor.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -474,6 +475,38 @@ void Monitor::remove_container() {
     fs::remove_all(cfg_.paths.rundir);
 }
 
+// With the host's pid namespace, nothing kills what the container's init
+// left running (rootless there is no cgroup to empty either). Orphans of
+// the container were reparented to the monitor, its subreaper: they go
+// with the container, as they would with a pid namespace of its own.
+void kill_orphans() {
+    pid_t self = ::getpid();
+    for (int round = 0; round < 20; ++round) {
+        bool found = false;
+        DIR* d = ::opendir("/proc");
+        if (!d) return;
+        while (auto* e = ::readdir(d)) {
+            pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+            if (pid <= 0) continue;
+            auto stat = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+            if (!stat) continue;
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            size_t close = stat->rfind(')');
+            if (close == std::string::npos) continue;
+            auto fields = str::split(stat->substr(close + 2), ' ');
+            if (fields.size() > 1 && std::atoi(fields[1].c_str()) == self) {
+                ::kill(pid, SIGKILL);
+                found = true;
+            }
+        }
+        ::closedir(d);
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        if (!found) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 void Monitor::finish(int status) {
     if (cfg_.runtime == "builtin") {
         try {
@@ -483,6 +516,7 @@ void Monitor::finish(int status) {
         }
     }
     net_->end();
+    if (cfg_.container.spec.pid == "host") kill_orphans();
     fs::write_volatile(cfg_.paths.exit_file(), std::to_string(status) + "\n");
     records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
 }

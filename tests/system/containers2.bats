@@ -407,3 +407,12 @@ journald_asserts() {
     done
     [ ! -e "/sys/fs/cgroup/skiff/$id" ]
 }
+
+@test "--pid host: what the container left running goes with it" {
+    skiff run -d --name orphans --pid host --network none busybox sh -c 'sleep 4321 & sleep 4321 & wait' >/dev/null
+    for _ in $(seq 50); do [ "$(pgrep -c -f '^sleep 4321$' || true)" -ge 2 ] && break; sleep 0.1; done
+    skiff rm -f orphans >/dev/null
+    for _ in $(seq 50); do pgrep -f '^sleep 4321$' >/dev/null || break; sleep 0.1; done
+    run pgrep -f '^sleep 4321$'
+    [ -z "$output" ]
+}
