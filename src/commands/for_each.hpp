@@ -39,4 +39,25 @@ inline int for_each_ref(engine::Engine& e, const cli::Args& args, bool all, Fn f
     return rc;
 }
 
+// rm of named objects (volumes, networks): each removed name is printed,
+// each failure reported, and the exit code is Podman's: 1 when one was
+// missing, 2 when one was in use (its error contains `in_use`), else 125.
+template <typename Fn>
+inline int remove_each(const std::vector<std::string>& names, const std::string& in_use, Fn fn) {
+    int rc = 0;
+    for (auto& name : names) {
+        try {
+            fn(name);
+            std::cout << name << "\n";
+        } catch (const Error& err) {
+            std::cerr << "Error: " << err.what() << "\n";
+            int code = dynamic_cast<const NotFound*>(&err)                          ? 1
+                       : std::string(err.what()).find(in_use) != std::string::npos ? 2
+                                                                                    : kExitEngine;
+            rc = rc ? rc : code;
+        }
+    }
+    return rc;
+}
+
 }  // namespace skiff::commands

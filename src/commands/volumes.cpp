@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/context.hpp"
+#include "commands/for_each.hpp"
 #include "commands/output.hpp"
 #include "commands/registry.hpp"
 #include "engine/engine.hpp"
@@ -72,21 +73,8 @@ int rm_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     // Containers write volumes as subordinate IDs: removed in the namespace.
     e.enter_storage_namespace();
-    int rc = 0;
-    for (auto& name : args.positionals) {
-        try {
-            engine::remove_volume(e, name, args.flag("force"));
-            std::cout << name << "\n";
-        } catch (const Error& err) {
-            std::cerr << "Error: " << err.what() << "\n";
-            // Podman's codes: 1 no such volume, 2 in use.
-            int code = dynamic_cast<const NotFound*>(&err) ? 1
-                       : std::string(err.what()).find("volume is in use") != std::string::npos ? 2
-                                                                                              : kExitEngine;
-            rc = rc ? rc : code;
-        }
-    }
-    return rc;
+    return remove_each(args.positionals, "volume is in use",
+                       [&](const std::string& name) { engine::remove_volume(e, name, args.flag("force")); });
 }
 
 int prune_cmd(Context& ctx, const cli::Args& args) {
