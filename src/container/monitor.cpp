@@ -246,15 +246,7 @@ bool Monitor::start_once() {
             ::dup2(in_r.get(), 0);
             ::dup2(out_w.get(), 1);
             ::dup2(err_w.get(), 2);
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
-            std::vector<char*> args;
-            for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            ::execvp(args[0], args.data());
-            std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-            _exit(127);
+            exec_in_child(argv[0], argv);  // a path: start_container resolved it
         }
         external_ = Child(child);
         pid_ = child;

@@ -10,6 +10,7 @@
 #include "net/helpers.hpp"
 #include "net/netns.hpp"
 #include "util/error.hpp"
+#include "util/process.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/strings.hpp"
@@ -54,15 +55,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& path, const
         for (size_t i = 0; i < high.size(); ++i) ::dup2(high[i], static_cast<int>(3 + i));  // dup2 clears CLOEXEC
         ::setsid();
         if (!cwd.empty() && ::chdir(cwd.c_str()) < 0) _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execve(path.c_str(), args.data(), environ);
-        std::fprintf(stderr, "exec %s: %s\n", path.c_str(), std::strerror(errno));
-        _exit(127);
+        exec_in_child(path, argv);
     }
     ::close(logfd);
     return child;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "util/error.hpp"
@@ -32,6 +33,18 @@ Child::~Child() {
         while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
         }
     }
+}
+
+void exec_in_child(const std::string& path, const std::vector<std::string>& argv) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execve(path.c_str(), args.data(), environ);
+    std::fprintf(stderr, "exec %s: %s\n", path.c_str(), std::strerror(errno));
+    ::_exit(127);
 }
 
 int shell_status(int wstatus) {

@@ -40,6 +40,11 @@ struct ProcessResult {
 // `input` when given (small: a credential helper's request fits a pipe).
 ProcessResult run_capture(const std::vector<std::string>& argv, const std::optional<std::string>& input = std::nullopt);
 
+// In a forked child: clears the signal mask (the parent blocks signals for
+// its signalfd) and execs `path` with `argv`; on failure says why on
+// stderr and exits 127. Never returns.
+[[noreturn]] void exec_in_child(const std::string& path, const std::vector<std::string>& argv);
+
 // Shell-form status from a waitpid status.
 int shell_status(int wstatus);
 
