@@ -53,9 +53,16 @@ image::Image resolve_image(engine::Engine& e, const cli::Args& args) {
 
 container::Container do_create(engine::Engine& e, const cli::Args& args) {
     auto spec = spec_from_args(args);
-    // A pull unpacks layers, which rootless must happen in the user namespace.
-    if (args.str("pull", "missing") != "never" && !e.images().find(args.positionals[0])) e.enter_storage_namespace();
+    // A pull unpacks layers, which rootless must happen in the user
+    // namespace; the rest goes on here, where the monitor can still join
+    // namespaces (another container's, the networks') the re-executed
+    // command could not reach.
+    if (args.str("pull", "missing") != "never" && !e.images().find(args.positionals[0])) {
+        int rc = e.pull_in_storage_namespace();
+        if (rc > 0) std::exit(rc);
+    }
     auto img = resolve_image(e, args);
+    if (std::getenv(engine::kPullOnlyEnv)) std::exit(0);
     return engine::create_container(e, std::move(spec), img, args.str("name"));
 }
 

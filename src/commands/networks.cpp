@@ -6,7 +6,9 @@
 #include "commands/output.hpp"
 #include "commands/registry.hpp"
 #include "engine/engine.hpp"
+#include "engine/network_attach.hpp"
 #include "engine/networks.hpp"
+#include "net/netd.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -70,18 +72,19 @@ int inspect_cmd(Context& ctx, const cli::Args& args) {
 
 int rm_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
+    // -f removes containers, whose files may belong to subordinate IDs.
+    if (args.flag("force")) e.enter_storage_namespace();
     return remove_each(args.positionals, "is in use",
                        [&](const std::string& name) { engine::remove_network(e, name, args.flag("force")); });
 }
 
 int prune_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
-    if (!args.list("filter").empty()) throw Error("network prune --filter is not implemented yet");
     if (!args.flag("force") &&
         !confirm("WARNING! This will remove all custom networks not used by at least one container.\n"
                  "Are you sure you want to continue?"))
         return 0;
-    for (auto& n : engine::prune_networks(e)) std::cout << n << "\n";
+    for (auto& n : engine::prune_networks(e, args.list("filter"))) std::cout << n << "\n";
     return 0;
 }
 
@@ -97,27 +100,49 @@ int exists_cmd(Context& ctx, const cli::Args& args) {
 
 int connect_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
-    engine::find_network(e, args.positionals[0]);
-    throw Error("network connect: joining containers to user-defined networks is not implemented yet");
+    if (!args.str("ip6").empty()) throw Error("--ip6: IPv6 on user-defined networks is not implemented yet");
+    engine::connect_container(e, args.positionals[0], args.positionals[1],
+                              {args.str("ip"), args.str("mac-address"), args.list("alias")});
+    return 0;
 }
 
 int disconnect_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
-    engine::find_network(e, args.positionals[0]);
-    throw Error("network disconnect: containers cannot join user-defined networks yet, so none is connected");
+    engine::disconnect_container(e, args.positionals[0], args.positionals[1], args.flag("force"));
+    return 0;
+}
+
+// The network daemon (net/netd.hpp), started by the first container that
+// joins a user-defined network.
+int netd_cmd(Context&, const cli::Args& args) {
+    net::NetdOptions o;
+    o.dir = args.positionals[0];
+    o.helper = args.positionals[1] == "-" ? "" : args.positionals[1];
+    o.rootless = !o.helper.empty();
+    o.ready_fd = std::atoi(args.positionals[2].c_str());
+    return net::run_netd(o);
 }
 
 }  // namespace
 
 void register_networks(cli::Table& t) {
+    t.add({.path = "__netd",
+           .usage = "DIR HELPER READYFD",
+           .summary = "Run the network daemon of user-defined networks",
+           .handler = netd_cmd,
+           .min_args = 3,
+           .max_args = 3,
+           .hidden = true});
     t.add_group({"network", "Manage networks"});
     t.add({.path = "network create",
            .usage = "[OPTIONS] [NETWORK]",
            .summary = "Create a network",
-           .description = "Records a bridge network with an IPv4 subnet: --subnet, or the first free 10.89.N.0/24 "
-                          "(Podman's range); the gateway is the subnet's first address unless --gateway. "
-                          "Containers cannot join user-defined networks yet (--network NAME is an error): the "
-                          "bridges, veths and the DNS responder are still to come.",
+           .description = "A bridge network with an IPv4 subnet: --subnet, or the first free 10.89.N.0/24 "
+                          "(Podman's range); the gateway is the subnet's first address unless --gateway. Containers "
+                          "join with run --network NAME; they reach each other by name and alias through skiff's DNS "
+                          "responder on the gateway. The bridge (br-ID), its nftables rules and the responder exist "
+                          "while a container on the network runs: as root in the host's network namespace, rootless "
+                          "in a per-user namespace joined to the host by pasta or slirp4netns.",
            .flags = {{"driver", 'd', FlagType::String, "Driver to manage the network (bridge)", "string", "bridge",
                       Complete::Fixed, {"bridge"}},
                      {"gateway", 0, FlagType::List, "IPv4 gateway for the subnet", "ip"},
@@ -160,7 +185,8 @@ void register_networks(cli::Table& t) {
            .summary = "Remove one or more networks",
            .description = "A network that a container uses is not removed without -f. Exit status 1 when a "
                           "network does not exist, 2 when one is in use.",
-           .flags = {{"force", 'f', FlagType::Bool, "Remove the containers that use the network too"}},
+           .flags = {{"force", 'f', FlagType::Bool,
+                      "Remove the containers that use the network too; no error for a missing network"}},
            .handler = rm_cmd,
            .min_args = 1,
            .arg_complete = Complete::Network,
@@ -168,7 +194,9 @@ void register_networks(cli::Table& t) {
     t.add({.path = "network prune",
            .usage = "[OPTIONS]",
            .summary = "Remove all unused networks",
-           .flags = {{"filter", 0, FlagType::List, "Provide filter values (not implemented yet)", "filter"},
+           .description = "Removes the networks no container is attached to. Filters: until=TIMESTAMP|DURATION "
+                          "(created before), label=KEY[=VALUE], label!=KEY[=VALUE].",
+           .flags = {{"filter", 0, FlagType::List, "Provide filter values (e.g. 'until=24h', 'label=env=dev')", "filter"},
                      {"force", 'f', FlagType::Bool, "Do not prompt for confirmation"}},
            .handler = prune_cmd,
            .max_args = 0,
@@ -182,17 +210,23 @@ void register_networks(cli::Table& t) {
            .arg_complete = Complete::Network});
     t.add({.path = "network connect",
            .usage = "[OPTIONS] NETWORK CONTAINER",
-           .summary = "Connect a container to a network (not implemented yet)",
+           .summary = "Connect a container to a network",
+           .description = "A running container gets its new interface (eth1, eth2, ...) at once; a stopped one at "
+                          "its next start. Only containers created on a user-defined network can join more.",
            .flags = {{"alias", 0, FlagType::List, "Add network-scoped alias for the container", "list"},
-                     {"ip", 0, FlagType::String, "IPv4 address", "string"}},
+                     {"ip", 0, FlagType::String, "IPv4 address", "string"},
+                     {"ip6", 0, FlagType::String, "IPv6 address (not implemented yet)", "string"},
+                     {"mac-address", 0, FlagType::String, "MAC address of the container on this network", "string"}},
            .handler = connect_cmd,
            .min_args = 2,
            .max_args = 2,
            .arg_complete = Complete::Network});
     t.add({.path = "network disconnect",
            .usage = "[OPTIONS] NETWORK CONTAINER",
-           .summary = "Disconnect a container from a network (not implemented yet)",
-           .flags = {{"force", 'f', FlagType::Bool, "Force the container to disconnect"}},
+           .summary = "Disconnect a container from a network",
+           .description = "A running container loses the interface at once.",
+           .flags = {{"force", 'f', FlagType::Bool, "Force the container to disconnect (accepted for Docker's sake: "
+                                                    "local networks need no force)"}},
            .handler = disconnect_cmd,
            .min_args = 2,
            .max_args = 2,

@@ -144,6 +144,69 @@ container::RestartPolicy parse_restart(const std::string& s) {
     return r;
 }
 
+// One --network value: a mode or network name, Docker's advanced form
+// (name=NET,alias=A,ip=IP,mac-address=MAC) or Podman's (NET:ip=IP,mac=MAC,alias=A).
+container::ContainerSpec::NetworkJoin split_network_value(const std::string& value) {
+    container::ContainerSpec::NetworkJoin j;
+    std::vector<std::string> opts;
+    if (value.rfind("name=", 0) == 0) {
+        auto parts = str::split(value, ',');
+        j.name = parts[0].substr(5);
+        opts.assign(parts.begin() + 1, parts.end());
+    } else if (auto colon = value.find(':'); colon != std::string::npos && value.find('=', colon) != std::string::npos &&
+                                             value.rfind("ns:", 0) != 0 && value.rfind("container:", 0) != 0) {
+        j.name = value.substr(0, colon);
+        opts = str::split(value.substr(colon + 1), ',');
+    } else {
+        j.name = value;
+        return j;
+    }
+    for (auto& o : opts) {
+        auto [k, v] = str::split_once(o, '=');
+        if (k == "alias") j.aliases.push_back(v);
+        else if (k == "ip" || k == "ip4") j.ip = v;
+        else if (k == "mac" || k == "mac-address") j.mac = v;
+        else throw Error("--network " + value + ": unsupported option \"" + k + "\" (alias, ip, mac-address)");
+        if (v.empty()) throw Error("--network " + value + ": option " + k + " needs a value");
+    }
+    if (net::parse_network_mode(j.name) != "networks")
+        throw Error("--network " + value + ": options are for user-defined networks only");
+    return j;
+}
+
+void parse_networks(const cli::Args& a, container::ContainerSpec& s) {
+    std::vector<container::ContainerSpec::NetworkJoin> joins;
+    std::vector<std::string> names;
+    for (auto& v : a.list("network")) {
+        joins.push_back(split_network_value(v));
+        names.push_back(joins.back().name);
+    }
+    auto choice = net::parse_network_flags(names);
+    s.network = choice.mode;
+    std::string ip = a.str("ip"), mac = a.str("mac-address");
+    auto aliases = a.list("network-alias");
+    if (choice.mode != "networks") {
+        for (const char* f : {"ip", "mac-address"})
+            if (!a.str(f).empty()) throw Error(std::string("--") + f + " needs a user-defined network (--network NAME)");
+        if (!aliases.empty()) throw Error("--network-alias needs a user-defined network (--network NAME)");
+        return;
+    }
+    // Docker applies --ip and --mac-address to the network --network names;
+    // with several, to the first.
+    auto& first = joins.front();
+    if (!ip.empty()) {
+        if (!first.ip.empty()) throw Error("conflicting options: --ip and --network " + first.name + ":ip=");
+        first.ip = ip;
+    }
+    if (!mac.empty()) {
+        if (!first.mac.empty())
+            throw Error("conflicting options: --mac-address and --network " + first.name + ":mac=");
+        first.mac = mac;
+    }
+    for (auto& j : joins) j.aliases.insert(j.aliases.end(), aliases.begin(), aliases.end());
+    s.network_joins = std::move(joins);
+}
+
 void namespace_mode(const std::string& value, const char* flag, std::string& out) {
     if (value.empty() || value == "private" || value == "shareable") return;
     if (value == "host" || value.rfind("container:", 0) == 0) {
@@ -190,7 +253,7 @@ const std::vector<cli::Flag>& create_flags() {
         list("mount", 0, "Attach a filesystem mount to the container", "mount"),
         string("name", 0, "Assign a name to the container"),
         {"network", 0, FlagType::List,
-         "Connect a container to a network (private, pasta, slirp4netns, none, host, ns:PATH, container:NAME)",
+         "Connect a container to a network (NAME of a user-defined network, private, pasta, slirp4netns, none, host, ns:PATH, container:NAME)",
          "network", "", Complete::Fixed, {"private", "bridge", "pasta", "slirp4netns", "none", "host"}},
         list("network-alias", 0, "Add network-scoped alias for the container (user-defined networks)"),
         string("pid", 0, "PID namespace to use (private, host, container:NAME|ID)"),
@@ -342,14 +405,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     namespace_mode(a.str("uts"), "uts", s.uts);
     if (!s.hostname.empty() && (s.uts == "host" || s.uts.rfind("container:", 0) == 0))
         throw Error("conflicting options: --hostname and --uts " + s.uts + " (the hostname is the shared namespace's)");
-    auto networks = a.list("network");
-    if (networks.size() > 1) throw Error("several --network flags: joining several networks is not implemented yet");
-    s.network = net::parse_network_mode(networks.empty() ? "" : networks[0]);
-    for (const char* f : {"ip", "mac-address"})
-        if (!a.str(f).empty())
-            throw Error(std::string("--") + f + " needs a user-defined network, which containers cannot join yet");
-    if (!a.list("network-alias").empty())
-        throw Error("--network-alias needs a user-defined network, which containers cannot join yet");
+    parse_networks(a, s);
     s.publish = a.list("publish");
     s.publish_all = a.flag("publish-all");
     s.expose = a.list("expose");

@@ -88,7 +88,8 @@ int prune_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     // Into the namespace first: a re-executed command would ask again.
     e.enter_storage_namespace();
-    std::string what = "WARNING! This will remove:\n  - all stopped containers\n";
+    std::string what = "WARNING! This will remove:\n  - all stopped containers\n"
+                       "  - all networks not used by at least one container\n";
     if (o.volumes) what += "  - all anonymous volumes not used by at least one container\n";
     what += o.all ? "  - all images without at least one container associated to them\n" : "  - all dangling images\n";
     if (!args.flag("force") && !confirm(what + "\nAre you sure you want to continue?")) return 0;
@@ -100,6 +101,7 @@ int prune_cmd(Context& ctx, const cli::Args& args) {
         std::cout << "\n";
     };
     section("Deleted Containers", r.containers, "");
+    section("Deleted Networks", r.networks, "");
     section("Deleted Volumes", r.volumes, "");
     section("Deleted Images", r.images, "deleted: ");
     std::cout << "Total reclaimed space: " << str::human_size(static_cast<double>(r.reclaimed)) << "\n";

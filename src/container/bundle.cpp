@@ -49,10 +49,15 @@ std::vector<std::string> all_bounded() {
     return out;
 }
 
-std::vector<std::string> capabilities(const ContainerSpec& s) {
+std::vector<std::string> capabilities(const ContainerSpec& s, const std::vector<std::string>& defaults) {
     if (s.privileged) return all_bounded();
     std::vector<std::string> caps;
-    for (auto& c : oci::default_capabilities()) caps.push_back(cap_name(c));
+    for (auto& raw : defaults) {
+        std::string c = cap_name(raw);
+        if (std::find(all_capabilities().begin(), all_capabilities().end(), c) == all_capabilities().end())
+            throw Error("unknown capability \"" + raw + "\" in skiff.conf default_capabilities");
+        if (std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
+    }
     for (auto& raw : s.cap_add) {
         if (str::upper(raw) == "ALL") return all_bounded();
         std::string c = cap_name(raw);
@@ -175,17 +180,15 @@ std::string container_hostname(const Container& c) {
     return c.id.substr(0, 12);
 }
 
-void write_etc_files(const Container& c, const std::string& dir, const std::string& net_helper) {
+void write_etc_files(const Container& c, const std::string& dir, const net::EtcAddresses& a) {
     net::EtcFiles e;
     e.hostname = container_hostname(c);
     e.name = c.name;
     e.host_network = c.spec.network == "host";
-    if (!net_helper.empty()) {
-        auto a = net::helper_addresses(net_helper);
-        e.container_ip = a.ip;
-        e.host_gateway = a.gateway;
-        e.dns_forward = a.dns_forward;
-    }
+    e.container_ip = a.ip;
+    e.host_gateway = a.host_gateway;
+    e.dns_forward = a.dns_forward;
+    e.dns_responders = a.dns_responders;
     e.dns = c.spec.dns;
     e.dns_search = c.spec.dns_search;
     e.dns_options = c.spec.dns_options;
@@ -219,7 +222,7 @@ Json make_oci_config(const BundleInputs& in) {
     p["cwd"] = cwd.empty() ? "/" : cwd;
     p["user"] = {{"uid", in.user.uid}, {"gid", in.user.gid}};
     if (!in.user.additional_gids.empty()) p["user"]["additionalGids"] = in.user.additional_gids;
-    auto caps = capabilities(s);
+    auto caps = capabilities(s, in.default_capabilities);
     // A non-root process gets no effective capabilities, as Docker does.
     Json capset = {{"bounding", caps}, {"permitted", caps}, {"effective", caps}};
     if (in.user.uid != 0) capset = {{"bounding", caps}, {"permitted", Json::array()}, {"effective", Json::array()}};

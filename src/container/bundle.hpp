@@ -6,6 +6,7 @@
 
 #include "container/record.hpp"
 #include "container/users.hpp"
+#include "net/etc_files.hpp"
 #include "util/json.hpp"
 
 namespace skiff::container {
@@ -20,6 +21,7 @@ struct BundleInputs {
     bool full_id_map = true;  // subordinate ranges are mapped (else only our own ID)
     std::map<std::string, int> join_pids;  // container:X namespaces: type -> pid to join
     std::string netns_path;  // a network namespace to join (private network, ns:PATH)
+    std::vector<std::string> default_capabilities;  // skiff.conf's, "CHOWN" or "CAP_CHOWN"
 };
 
 Json make_oci_config(const BundleInputs& in);
@@ -38,6 +40,6 @@ std::string container_hostname(const Container& c);
 
 // /etc/hosts, /etc/hostname and /etc/resolv.conf for the container
 // (net/etc_files); `net_helper`: pasta or slirp4netns for a private network.
-void write_etc_files(const Container& c, const std::string& dir, const std::string& net_helper = "");
+void write_etc_files(const Container& c, const std::string& dir, const net::EtcAddresses& a = {});
 
 }  // namespace skiff::container

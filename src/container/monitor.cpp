@@ -133,6 +133,10 @@ net::NetworkRequest network_request(const MonitorConfig& cfg) {
         for (auto& [port, _] : cfg.image_config["ExposedPorts"].items()) r.exposed.push_back(port);
     r.exposed.insert(r.exposed.end(), s.expose.begin(), s.expose.end());
     r.dir = cfg.paths.rundir + "/net";
+    r.netd_dir = cfg.netd_dir;
+    r.netd_pid = cfg.netd_pid;
+    r.record = cfg.network_record;
+    r.uplink_gateway = cfg.uplink_gateway;
     return r;
 }
 
@@ -153,7 +157,7 @@ void Monitor::prepare() {
     }
     mount_rootfs();
     prepare_volumes(cfg_.volumes, cfg_.container.spec, cfg_.paths.rootfs(), cfg_.userns);
-    write_etc_files(cfg_.container, cfg_.paths.rundir + "/etc", net_->helper());
+    write_etc_files(cfg_.container, cfg_.paths.rundir + "/etc", net_->etc_addresses());
     BundleInputs in;
     in.container = &cfg_.container;
     in.image_config = cfg_.image_config;
@@ -166,6 +170,7 @@ void Monitor::prepare() {
     in.full_id_map = cfg_.full_id_map;
     in.join_pids = cfg_.join_pids;
     in.netns_path = net_->netns_path();
+    in.default_capabilities = cfg_.default_capabilities;
     Json config = make_oci_config(in);
     fs::write_volatile(cfg_.paths.bundle() + "/config.json", config.dump(2));
     log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
@@ -523,7 +528,7 @@ int Monitor::run() {
             start_once();
         } catch (const Error& e) {
             for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
-            net_->end();
+            net_->release();
             records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
             fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
             if (cfg_.container.spec.remove) remove_container();
@@ -540,6 +545,7 @@ int Monitor::run() {
         backoff_ms = std::min(backoff_ms * 2, 60000);
         if (stopped_by_user_) break;
     }
+    net_->release();
     if (cfg_.container.spec.remove) remove_container();
     for (auto& c : clients_) tell(*c, "exit " + signal_exit_text(exit_status_));
     return 0;

@@ -38,8 +38,15 @@ struct MonitorConfig {
     bool full_id_map = true;
     std::string detach_keys = "ctrl-p,ctrl-q";
     std::string network_helper;  // skiff.conf's choice for private networks ("" = detect)
+    std::vector<std::string> default_capabilities;  // skiff.conf's
     // --ipc/--pid/--uts container:X: the pid whose namespace to join, by type.
     std::map<std::string, int> join_pids;
+    // User-defined networks: the network daemon and the container's record
+    // for it (net::NetworkRequest).
+    std::string netd_dir;
+    int netd_pid = -1;
+    Json network_record;
+    std::string uplink_gateway;
     // The first attached client (foreground run, start -a): its control
     // socket and its stdin (when -i), stdout and stderr.
     int client_ctl = -1;

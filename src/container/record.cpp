@@ -85,6 +85,8 @@ std::vector<Container> Records::list() {
 void Records::remove(const std::string& id) {
     state::Transaction tx(db_);
     db_.prepare("DELETE FROM containers WHERE id = ?1").bind(1, id).run();
+    // Its addresses on user-defined networks go with it.
+    db_.prepare("DELETE FROM network_attachments WHERE container_id = ?1").bind(1, id).run();
     tx.commit();
 }
 

@@ -3,6 +3,8 @@
 namespace skiff::container {
 
 Json ContainerSpec::to_json() const {
+    Json joins = Json::array();
+    for (auto& n : network_joins) joins.push_back({{"name", n.name}, {"ip", n.ip}, {"mac", n.mac}, {"aliases", n.aliases}});
     Json mounts_json = Json::array();
     for (auto& m : mounts)
         mounts_json.push_back({{"type", m.type}, {"source", m.source}, {"destination", m.destination}, {"options", m.options}});
@@ -16,7 +18,7 @@ Json ContainerSpec::to_json() const {
         {"shm_size", shm_size}, {"cpus", cpus}, {"cpuset_cpus", cpuset_cpus}, {"devices", devices},
         {"group_add", group_add}, {"sysctls", sysctls}, {"userns", userns}, {"init", init},
         {"restart", {{"name", restart.name}, {"max_retries", restart.max_retries}}}, {"log_driver", log_driver},
-        {"log_opts", log_opts}, {"ipc", ipc}, {"pid", pid}, {"uts", uts}, {"network", network}, {"tty", tty},
+        {"log_opts", log_opts}, {"ipc", ipc}, {"pid", pid}, {"uts", uts}, {"network", network}, {"network_joins", joins}, {"tty", tty},
         {"interactive", interactive}, {"stop_signal", stop_signal}, {"stop_timeout", stop_timeout},
         {"remove", remove}, {"cidfile", cidfile}, {"pidfile", pidfile}, {"dns", dns}, {"dns_search", dns_search},
         {"dns_options", dns_options}, {"add_hosts", add_hosts},
@@ -74,6 +76,10 @@ ContainerSpec ContainerSpec::from_json(const Json& j) {
     get("pid", s.pid);
     get("uts", s.uts);
     get("network", s.network);
+    if (j.contains("network_joins") && j["network_joins"].is_array())
+        for (auto& n : j["network_joins"])
+            s.network_joins.push_back({n.value("name", ""), n.value("ip", ""), n.value("mac", ""),
+                                       n.value("aliases", std::vector<std::string>{})});
     get("tty", s.tty);
     get("interactive", s.interactive);
     get("stop_signal", s.stop_signal);

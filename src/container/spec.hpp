@@ -56,7 +56,16 @@ struct ContainerSpec {
     std::string log_driver;
     std::map<std::string, std::string> log_opts;
     std::string ipc, pid, uts;  // "", host, container:X
-    std::string network = "private";  // private | pasta | slirp4netns | none | host | ns:PATH
+    // private | pasta | slirp4netns | none | host | ns:PATH | container:ID |
+    // networks (user-defined networks: their attachments are in the database)
+    std::string network = "private";
+    // The user-defined networks asked for at create (--network NAME, --ip,
+    // --mac-address, --network-alias); the attachments record the outcome.
+    struct NetworkJoin {
+        std::string name, ip, mac;
+        std::vector<std::string> aliases;
+    };
+    std::vector<NetworkJoin> network_joins;
     std::vector<std::string> publish;  // -p values, parsed by net::parse_publish at start
     bool publish_all = false;          // -P
     std::vector<std::string> expose;   // --expose, added to the image's ExposedPorts

@@ -21,6 +21,7 @@
 #include "net/private_net.hpp"
 #include "engine/container_storage.hpp"
 #include "engine/join.hpp"
+#include "engine/network_attach.hpp"
 #include "engine/pause.hpp"
 #include "engine/userns.hpp"
 #include "engine/volumes.hpp"
@@ -171,10 +172,12 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
             throw Error("invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     auto volumes = plan_container_volumes(e, c.spec, img.config.value("config", Json::object()));
+    check_requested_networks(e, c.spec);
     // The record first: the name is claimed atomically by the database.
     records(e).insert(c, !name.empty());
     auto p = cpaths(e, c.id);
     try {
+        attach_requested_networks(e, c);
         create_planned_volumes(e, volumes);
         fs::make_dirs(p.userdata, 0700);
         fs::make_dirs(p.rundir, 0700);
@@ -222,16 +225,20 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
                             : !host::subordinate_ranges("/etc/subuid").empty();
     cfg.detach_keys = attach.detach_keys;
     cfg.network_helper = conf.network_helper;
+    cfg.default_capabilities = conf.default_capabilities;
     cfg.join_pids = namespace_join_pids(e, c);
     cfg.volumes = container_volumes(e, c);
+    plan_network_start(e, c, cfg);
 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     UniqueFd mine(pair[0]), theirs(pair[1]);
     std::string monitor_log = cfg.paths.userdata + "/monitor.log";
     e.release_db();
+    // Held until the monitor registered the container with the daemon.
+    auto netd_lease = lease_network_daemon(e, cfg);
     pid_t monitor = fork_monitor_process(
-        cfg.join_pids,
+        cfg.join_pids, cfg.netd_pid,
         [&]() -> int {
             // The monitor keeps none of the caller's stdio: `$(skiff run -d …)`
             // must not wait for it. Attached descriptors are handed over as copies.
@@ -543,7 +550,8 @@ Json inspect_container(Engine& e, const Container& c) {
         {"HostConfig",
          {{"Binds", Json::array()},
           {"VolumesFrom", c.spec.volumes_from},
-          {"NetworkMode", c.spec.network},
+          {"NetworkMode", c.spec.network == "networks" && !c.spec.network_joins.empty() ? c.spec.network_joins[0].name
+                                                                                        : c.spec.network},
           {"PortBindings", port_bindings(c)},
           {"RestartPolicy", {{"Name", c.spec.restart.name}, {"MaximumRetryCount", c.spec.restart.max_retries}}},
           {"AutoRemove", c.spec.remove},
@@ -589,7 +597,7 @@ Json inspect_container(Engine& e, const Container& c) {
           {"Annotations", c.spec.annotations},
           {"StopSignal", c.spec.stop_signal.empty() ? img_cfg.value("StopSignal", "SIGTERM") : c.spec.stop_signal},
           {"StopTimeout", c.spec.stop_timeout < 0 ? 10 : c.spec.stop_timeout}}},
-        {"NetworkSettings", {{"Networks", Json::object()}, {"Ports", network_ports(e, c, img_cfg)}, {"IPAddress", ""}}},
+        {"NetworkSettings", {{"Networks", container_networks_json(e, c)}, {"Ports", network_ports(e, c, img_cfg)}, {"IPAddress", ""}}},
     };
 }
 

@@ -60,6 +60,16 @@ layers::Driver& Engine::driver() {
     return *driver_;
 }
 
+int Engine::pull_in_storage_namespace() {
+    if (!((geteuid() != 0 || layers::in_user_namespace()) && !std::getenv(kInUsernsEnv))) return -1;
+    db_.reset();
+    images_.reset();
+    ::setenv(kPullOnlyEnv, "1", 1);
+    int rc = reexec_in_userns(ctx_.argv());
+    ::unsetenv(kPullOnlyEnv);
+    return rc;
+}
+
 void Engine::enter_storage_namespace(bool check_driver) {
     if ((geteuid() != 0 || layers::in_user_namespace()) && !std::getenv(kInUsernsEnv)) {
         // The database must not be open across the re-exec: the child opens its own.

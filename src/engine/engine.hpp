@@ -13,6 +13,9 @@
 
 namespace skiff::engine {
 
+// Set for a command re-executed only to pull its image (pull_in_storage_namespace).
+inline constexpr const char* kPullOnlyEnv = "_SKIFF_PULL_ONLY";
+
 class Engine {
 public:
     explicit Engine(Context& ctx) : ctx_(ctx) {}
@@ -38,6 +41,11 @@ public:
     // `check_driver` is false (system reset), settles driver() before any
     // storage work.
     void enter_storage_namespace(bool check_driver = true);
+    // Rootless, outside the namespace: runs this same command line there
+    // with kPullOnlyEnv set (it stops once the image is in the store) and
+    // returns its exit status; the caller goes on here. As root, or inside
+    // already: returns -1 and does nothing.
+    int pull_in_storage_namespace();
 
     // Closes the database (reopened on next use). A process that forks
     // must not carry an open SQLite connection into the child: SQLite's

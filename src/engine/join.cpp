@@ -31,6 +31,13 @@ constexpr std::string_view kPrefix = "container:";
 
 bool joins(const std::string& mode) { return mode.rfind(kPrefix, 0) == 0; }
 
+bool same_user_namespace(int a, int b) {
+    struct stat sa {}, sb {};
+    return ::stat(("/proc/" + std::to_string(a) + "/ns/user").c_str(), &sa) == 0 &&
+           ::stat(("/proc/" + std::to_string(b) + "/ns/user").c_str(), &sb) == 0 && sa.st_ino == sb.st_ino &&
+           sa.st_dev == sb.st_dev;
+}
+
 }  // namespace
 
 void resolve_shared_namespaces(Engine& e, container::ContainerSpec& spec) {
@@ -97,14 +104,19 @@ std::map<std::string, int> namespace_join_pids(Engine& e, const container::Conta
     return out;
 }
 
-pid_t fork_monitor_process(const std::map<std::string, int>& join, const std::function<int()>& body) {
-    if (join.empty() || ::geteuid() == 0) return fork_into_userns(body, false);
+pid_t fork_monitor_process(const std::map<std::string, int>& join, int netd_pid, const std::function<int()>& body) {
+    if ((join.empty() && netd_pid <= 0) || ::geteuid() == 0) return fork_into_userns(body, false);
     // Already in a user namespace (a command re-executed there after a
     // pull) we cannot reach another container's: it is a sibling.
     if (std::getenv(kInUsernsEnv))
-        throw Error("joining another container's namespaces is not possible from inside skiff's user namespace "
-                    "(was the image just pulled? run the command again)");
-    int target = join.begin()->second;
+        throw Error(std::string(join.empty() ? "joining the user-defined networks' namespace"
+                                             : "joining another container's namespaces") +
+                    " is not possible from inside skiff's user namespace (was the image just pulled? run the "
+                    "command again)");
+    int target = join.empty() ? netd_pid : join.begin()->second;
+    if (!join.empty() && netd_pid > 0 && !same_user_namespace(join.begin()->second, netd_pid))
+        throw Error("a rootless container cannot both join another container's namespaces and user-defined "
+                    "networks unless that container is on a user-defined network too");
     std::string path = "/proc/" + std::to_string(target) + "/ns/user";
     UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) throw_errno("open " + path);

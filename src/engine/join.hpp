@@ -30,7 +30,9 @@ std::map<std::string, int> namespace_join_pids(Engine& e, const container::Conta
 
 // The monitor's process: in a new user namespace (fork_into_userns), or,
 // rootless with namespaces to join, in the user namespace of `join`'s
-// first container. Returns the child's pid.
-pid_t fork_monitor_process(const std::map<std::string, int>& join, const std::function<int()>& body);
+// first container, or on user-defined networks in the network daemon's
+// (`netd_pid` > 0; its bridges can only be reached from there). Returns
+// the child's pid.
+pid_t fork_monitor_process(const std::map<std::string, int>& join, int netd_pid, const std::function<int()>& body);
 
 }  // namespace skiff::engine

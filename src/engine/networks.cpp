@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "engine/containers.hpp"
+#include "net/attachments.hpp"
 #include "net/cidr.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
@@ -132,7 +134,20 @@ Json inspect_network(Engine& e, const net::Network& n) {
     if (!n.ip_range.empty()) c["IPRange"] = n.ip_range;
     config.push_back(c);
     Json containers = Json::object();
-    for (auto& id : records(e).users_of(n)) containers[id] = Json::object();
+    int prefix = n.subnet.empty() ? 0 : net::parse_cidr(n.subnet).prefix;
+    for (auto& a : net::AttachmentRecords(e.db()).of_network(n.id)) {
+        std::string name;
+        try {
+            name = find_container(e, a.container_id).name;
+        } catch (const NotFound&) {
+            continue;
+        }
+        containers[a.container_id] = {{"Name", name},
+                                      {"EndpointID", ""},
+                                      {"MacAddress", a.mac},
+                                      {"IPv4Address", a.ip + "/" + std::to_string(prefix)},
+                                      {"IPv6Address", ""}};
+    }
     return {{"Name", n.name},
             {"Id", n.id},
             {"Created", timeutil::rfc3339_nano(n.created)},
@@ -148,22 +163,48 @@ Json inspect_network(Engine& e, const net::Network& n) {
 }
 
 void remove_network(Engine& e, const std::string& ref, bool force) {
-    auto n = find_network(e, ref);
+    net::Network n;
+    try {
+        n = find_network(e, ref);
+    } catch (const NotFound&) {
+        if (force) return;  // Docker's -f: a missing network is no error
+        throw;
+    }
     auto users = records(e).users_of(n);
     if (!users.empty() && !force)
         throw Error("network " + n.name + " is in use by container " + users[0].substr(0, 12) +
                     ": remove it first or use -f");
-    if (!users.empty()) throw Error("network rm -f of a network in use is not implemented yet (containers cannot join networks yet)");
+    // Podman's -f: the containers on it go first.
+    for (auto& id : users) {
+        try {
+            remove_container(e, find_container(e, id), true);
+        } catch (const NotFound&) {
+        }
+    }
     records(e).remove(n.id);
 }
 
-std::vector<std::string> prune_networks(Engine& e) {
+std::vector<std::string> prune_networks(Engine& e, const std::vector<std::string>& filters) {
+    int64_t until = 0;
+    std::vector<std::pair<std::string, bool>> labels;  // KEY[=VALUE], wanted
+    for (auto& f : filters) {
+        auto [k, v] = str::split_once(f, '=');
+        if (f.find('=') == std::string::npos) throw Error("invalid filter \"" + f + "\": expected KEY=VALUE");
+        if (k == "until") until = timeutil::parse_time(v, timeutil::now_ns());
+        else if (k == "label") labels.push_back({v, true});
+        else if (k == "label!") labels.push_back({v, false});
+        else throw Error("invalid filter \"" + k + "\" for network prune: expected until, label or label!");
+    }
     std::vector<std::string> out;
-    for (auto& n : records(e).list())
-        if (records(e).users_of(n).empty()) {
-            records(e).remove(n.id);
-            out.push_back(n.name);
-        }
+    for (auto& n : records(e).list()) {
+        if (until && n.created >= until) continue;
+        bool keep = false;
+        for (auto& [l, want] : labels)
+            if (matches(n, "label", l) != want) keep = true;
+        if (keep || !records(e).users_of(n).empty()) continue;
+        records(e).remove(n.id);
+        out.push_back(n.name);
+    }
     return out;
 }
 

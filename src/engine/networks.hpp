@@ -1,5 +1,5 @@
-// User-defined networks: records, subnets, inspect. Containers cannot join
-// them yet (bridges are the next step of issue 8).
+// User-defined networks: records, subnets, inspect, removal (the
+// containers' side is in network_attach.hpp).
 #pragma once
 
 #include <map>
@@ -29,6 +29,7 @@ std::vector<Json> list_networks(Engine& e, const std::vector<std::string>& filte
 Json inspect_network(Engine& e, const net::Network& n);
 // In use (a container's --network names it) is an error without force.
 void remove_network(Engine& e, const std::string& ref, bool force);
-std::vector<std::string> prune_networks(Engine& e);
+// Unused networks; filters until=, label=, label!=.
+std::vector<std::string> prune_networks(Engine& e, const std::vector<std::string>& filters = {});
 
 }  // namespace skiff::engine

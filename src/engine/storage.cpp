@@ -1,5 +1,6 @@
 #include "engine/storage.hpp"
 
+
 #include <fcntl.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "engine/container_storage.hpp"
 #include "engine/containers.hpp"
 #include "engine/images.hpp"
+#include "engine/networks.hpp"
 #include "engine/volumes.hpp"
 #include "image/reference.hpp"
 #include "layers/fsops.hpp"
@@ -210,6 +212,8 @@ SystemPruneReport prune_system(Engine& e, const SystemPruneOptions& o) {
         report.containers.push_back(c.id);
         report.reclaimed += size;
     }
+    // Docker's order: networks after the containers that might hold them.
+    report.networks = prune_networks(e, o.filters);
     if (o.volumes) {
         // Docker 23+: anonymous volumes only, whatever -a says.
         auto v = prune_volumes(e, false, label_filters);

@@ -43,6 +43,7 @@ struct SystemPruneOptions {
 };
 struct SystemPruneReport {
     std::vector<std::string> containers;  // IDs
+    std::vector<std::string> networks;    // names
     std::vector<std::string> volumes;     // names
     std::vector<std::string> images;      // sha256:…
     int64_t reclaimed = 0;

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "net/bridge_attach.hpp"
+#include "net/etc_files.hpp"
 #include "net/private_net.hpp"
+#include "util/json.hpp"
 
 namespace skiff::net {
 
@@ -18,7 +21,16 @@ struct NetworkRequest {
     bool publish_all = false;
     std::vector<std::string> exposed;  // image ExposedPorts keys and --expose
     std::string dir;                   // the container's run dir for network files
+    // Mode "networks": the daemon (netd.hpp), and the container's record
+    // for it (id, name, hostname, dns, networks with bridge, subnet,
+    // gateway, internal, ifname, ip, mac, aliases).
+    std::string netd_dir;
+    int netd_pid = -1;
+    Json record;
+    std::string uplink_gateway;  // the host as the networks' namespace reaches it ("" = the gateway)
 };
+
+
 
 class ContainerNetwork {
 public:
@@ -33,9 +45,18 @@ public:
     // Returns once the network is up (the container may run).
     void ready();
     void end() noexcept;
+    // The monitor is done with the container (no restart): user-defined
+    // networks forget it.
+    void release() noexcept;
+    EtcAddresses etc_addresses() const;
 
 private:
+    void register_with_netd();
+    std::string bridges_netns() const;
+
     NetworkRequest req_;
+    std::vector<BridgePort> bridge_ports_;
+    bool registered_ = false, plugged_ = false;
     std::string helper_;
     std::unique_ptr<PrivateNetwork> priv_;
     bool begun_ = false;

@@ -52,7 +52,7 @@ std::string hosts_file(const EtcFiles& e) {
 }
 
 std::string resolv_file(const EtcFiles& e, const std::string& host_resolv) {
-    std::vector<std::string> servers = e.dns;
+    std::vector<std::string> servers = e.dns_responders.empty() ? e.dns : e.dns_responders;
     if (servers.empty()) {
         for (auto& s : words_after(host_resolv, "nameserver")) {
             // The host's loopback resolver (systemd-resolved, dnsmasq) is not
@@ -68,6 +68,7 @@ std::string resolv_file(const EtcFiles& e, const std::string& host_resolv) {
     std::vector<std::string> options = e.dns_options.empty() ? words_after(host_resolv, "options") : e.dns_options;
     // `--dns-search .` clears the list, as Docker does.
     if (search.size() == 1 && search[0] == ".") search.clear();
+    if (!e.dns_responders.empty()) search.insert(search.begin(), kNetworkDnsDomain);
     std::string out;
     if (!search.empty()) out += "search " + str::join(search, " ") + "\n";
     for (auto& s : servers) out += "nameserver " + s + "\n";

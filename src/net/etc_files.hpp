@@ -15,6 +15,19 @@ struct EtcFiles {
     std::string host_gateway;   // reaches the host: host.containers.internal; "" = none
     std::string dns_forward;    // replaces loopback resolvers of the host; "" = keep them
     std::vector<std::string> dns, dns_search, dns_options, add_hosts;
+    // User-defined networks: skiff's DNS responders (the gateways). They
+    // are the only nameservers (they forward to --dns or the host's), and
+    // their domain is searched first.
+    std::vector<std::string> dns_responders;
+};
+
+// The search domain of the responders (Podman's).
+inline constexpr const char* kNetworkDnsDomain = "dns.podman";
+
+// What the container's network gives the files (ContainerNetwork).
+struct EtcAddresses {
+    std::string ip, host_gateway, dns_forward;
+    std::vector<std::string> dns_responders;
 };
 
 std::string hosts_file(const EtcFiles& e);

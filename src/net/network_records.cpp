@@ -68,13 +68,9 @@ bool NetworkRecords::remove(const std::string& id) {
 
 std::vector<std::string> NetworkRecords::users_of(const Network& n) {
     std::vector<std::string> out;
-    auto st = db_.prepare("SELECT id, spec FROM containers ORDER BY created");
-    while (st.step()) {
-        Json spec = Json::parse(st.text(1), nullptr, false);
-        if (!spec.is_object()) continue;
-        std::string mode = spec.value("network", "");
-        if (mode == n.name || mode == n.id) out.push_back(st.text(0));
-    }
+    auto st = db_.prepare("SELECT container_id FROM network_attachments WHERE network_id = ?1 ORDER BY container_id");
+    st.bind(1, n.id);
+    while (st.step()) out.push_back(st.text(0));
     return out;
 }
 

@@ -29,7 +29,7 @@ public:
     std::optional<Network> get(const std::string& name_or_id);
     std::vector<Network> list();
     bool remove(const std::string& id);
-    // IDs of the containers whose --network names it.
+    // IDs of the containers attached to it.
     std::vector<std::string> users_of(const Network& n);
 
 private:

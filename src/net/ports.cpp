@@ -59,6 +59,14 @@ bool valid_ip(const std::string& ip) {
 
 // Binds ip:port (0: any free one) as the helper will; returns the port.
 uint16_t probe_bind(const PortMapping& m) {
+    uint16_t port = 0;
+    bound_socket(m, port);
+    return port;
+}
+
+}  // namespace
+
+UniqueFd bound_socket(const PortMapping& m, uint16_t& port) {
     bool v6 = m.host_ip.find(':') != std::string::npos;
     UniqueFd s(::socket(v6 ? AF_INET6 : AF_INET, (m.proto == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
     if (!s) throw_errno("socket");
@@ -90,8 +98,23 @@ uint16_t probe_bind(const PortMapping& m) {
                     std::strerror(err));
     }
     if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) throw_errno("getsockname");
-    return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    return s;
 }
+
+std::vector<UniqueFd> bind_host_ports(std::vector<PortMapping>& ports) {
+    assign_host_ports(ports);
+    std::vector<UniqueFd> out;
+    for (auto& m : ports) {
+        uint16_t port = 0;
+        auto fd = bound_socket(m, port);
+        if (m.proto == "tcp" && ::listen(fd.get(), 128) < 0) throw_errno("listen on port " + std::to_string(port));
+        out.push_back(std::move(fd));
+    }
+    return out;
+}
+
+namespace {
 
 std::string shown_ip(const PortMapping& m) { return m.host_ip.empty() ? "0.0.0.0" : m.host_ip; }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "util/fd.hpp"
 #include "util/json.hpp"
 
 namespace skiff::net {
@@ -32,6 +33,13 @@ std::vector<PortMapping> plan_ports(const std::vector<std::string>& publish, boo
 // Gives the host port 0 entries a free port and probe-binds every one:
 // a port already in use is an Error naming it.
 void assign_host_ports(std::vector<PortMapping>& ports);
+
+// A socket bound to the mapping's host address and port (0: a free one,
+// returned in `port`); a port in use is an Error naming it.
+UniqueFd bound_socket(const PortMapping& m, uint16_t& port);
+// assign_host_ports, then keeps every port bound (TCP: listening) for a
+// forwarder to serve: the ports stay ours between the check and the use.
+std::vector<UniqueFd> bind_host_ports(std::vector<PortMapping>& ports);
 
 // "0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp" (ps PORTS).
 std::string format_ports(const std::vector<PortMapping>& ports);

@@ -11,8 +11,10 @@ struct Config {
     std::string runtime = "builtin";
     std::string log_driver = "k8s-file";
     std::string network_helper;  // "" = detect: pasta, then slirp4netns
+    // Docker's set less MKNOD and AUDIT_WRITE (of no use in a user
+    // namespace); NET_RAW because `ping` is the first thing users try.
     std::vector<std::string> default_capabilities = {
-        "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
+        "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "NET_RAW",
         "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"};
     std::vector<std::string> cdi_spec_dirs = {"/etc/cdi", "/var/run/cdi"};
     std::string source;  // the file it came from, "" when none existed

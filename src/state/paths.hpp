@@ -39,6 +39,8 @@ public:
     std::string runtime_state_dir() const { return runroot_ + "/runtime"; }
     std::string probe_cache_dir() const { return runroot_ + "/probe"; }
     std::string locks_dir() const { return runroot_ + "/locks"; }
+    // The user-defined networks' daemon: its socket, lock, records, uplink.
+    std::string netd_dir() const { return runroot_ + "/netd"; }
 
     // Creates root (0700 rootless) and runroot when missing.
     void ensure() const;

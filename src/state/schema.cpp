@@ -83,6 +83,22 @@ CREATE TABLE settings (
 ALTER TABLE layers ADD COLUMN unsynced_boot TEXT;
 CREATE INDEX layers_unsynced ON layers(unsynced_boot) WHERE unsynced_boot IS NOT NULL;
 )sql",
+        // Version 4: containers on user-defined networks. An address is
+        // unique on its network (the constraint settles concurrent creates).
+        R"sql(
+CREATE TABLE network_attachments (
+    container_id TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    ifname TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (container_id, network_id),
+    UNIQUE (network_id, ip),
+    UNIQUE (container_id, ifname)
+);
+CREATE INDEX network_attachments_by_network ON network_attachments(network_id);
+)sql",
     };
     return all;
 }

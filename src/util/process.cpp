@@ -39,6 +39,9 @@ void exec_in_child(const std::string& path, const std::vector<std::string>& argv
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // An ignored SIGPIPE survives exec; programs expect the default (pasta
+    // even refuses to start when signal() reports SIG_IGN as the old handler).
+    ::signal(SIGPIPE, SIG_DFL);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -246,9 +246,11 @@ df_row() {
     skiff import --change 'ENV X=1' "$TEST_IMAGES/layer.tar" localhost/d1 >/dev/null  # the first becomes <none>
     skiff run --name stopped localhost/busybox sh -c 'head -c 40000 /dev/zero > /tmp/blob'
     skiff run -d --name running localhost/busybox sleep 1000 >/dev/null
+    skiff network create unusednet >/dev/null
     run skiff system prune < /dev/null
     assert_output_contains "WARNING! This will remove:"
     assert_output_contains "  - all stopped containers"
+    assert_output_contains "  - all networks not used by at least one container"
     assert_output_contains "  - all dangling images"
     assert_output_contains "Are you sure you want to continue? [y/N]"
     run skiff ps -aq
@@ -258,10 +260,12 @@ df_row() {
     assert_status 0
     [ "${lines[0]}" = "Deleted Containers:" ]
     [ "${lines[1]}" = "$stopped" ]
-    [ "${lines[2]}" = "Deleted Images:" ]
-    [[ "${lines[3]}" == "deleted: sha256:"* ]]
-    [[ "${lines[4]}" == "Total reclaimed space: "* ]]
-    [ "${lines[4]}" != "Total reclaimed space: 0B" ]
+    [ "${lines[2]}" = "Deleted Networks:" ]
+    [ "${lines[3]}" = "unusednet" ]
+    [ "${lines[4]}" = "Deleted Images:" ]
+    [[ "${lines[5]}" == "deleted: sha256:"* ]]
+    [[ "${lines[6]}" == "Total reclaimed space: "* ]]
+    [ "${lines[6]}" != "Total reclaimed space: 0B" ]
     run skiff ps -aq
     [ "${#lines[@]}" -eq 1 ]
     run skiff images -q

@@ -1,0 +1,400 @@
+#include "net/netd.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "net/cidr.hpp"
+#include "net/dns_responder.hpp"
+#include "net/netd_client.hpp"
+#include "net/netlink.hpp"
+#include "net/nft_rules.hpp"
+#include "net/port_relay.hpp"
+#include "net/private_net.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/json.hpp"
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+#include "util/unixsock.hpp"
+
+namespace skiff::net {
+
+std::string bridge_name(const std::string& network_id) { return "br-" + network_id.substr(0, 12); }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A container as its monitor registered it (records/ID.json).
+struct Member {
+    std::string id, name, hostname;
+    pid_t monitor = -1;
+    std::vector<sockaddr_in> dns;  // its --dns servers
+    struct Net {
+        std::string network_id, ip;
+        std::vector<std::string> names;  // lower case: name, short ID, hostname, aliases
+    };
+    std::vector<Net> nets;
+};
+
+struct Bridge {
+    std::string name, subnet, gateway;
+    bool internal = false;
+};
+
+using str::lower;
+
+// One "nameserver" line's words.
+std::vector<std::string> words_of(const std::string& line) {
+    std::vector<std::string> out;
+    for (auto& w : str::split(str::trim(line), ' '))
+        for (auto& x : str::split(w, '\t'))
+            if (!x.empty()) out.push_back(x);
+    return out;
+}
+
+// /proc/sys files take one write, no temp file.
+void write_sysctl(const std::string& path, const std::string& value) {
+    UniqueFd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!f || ::write(f.get(), value.data(), value.size()) < 0) throw_errno("write " + path);
+}
+
+sockaddr_in inet(const std::string& ip, uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) throw Error("not an IPv4 address: " + ip);
+    return a;
+}
+
+Member read_member(const Json& j) {
+    Member m;
+    m.id = j.value("id", "");
+    m.name = j.value("name", "");
+    m.hostname = j.value("hostname", "");
+    m.monitor = j.value("monitor_pid", -1);
+    for (auto& d : j.value("dns", std::vector<std::string>{}))
+        if (parse_ipv4(d)) m.dns.push_back(inet(d, 53));
+    for (auto& n : j.value("networks", Json::array())) {
+        Member::Net net;
+        net.network_id = n.value("id", "");
+        net.ip = n.value("ip", "");
+        std::set<std::string> names = {lower(m.name), lower(m.id.substr(0, 12))};
+        if (!m.hostname.empty()) names.insert(lower(m.hostname));
+        for (auto& a : n.value("aliases", std::vector<std::string>{})) names.insert(lower(a));
+        net.names.assign(names.begin(), names.end());
+        m.nets.push_back(std::move(net));
+    }
+    return m;
+}
+
+// The host's resolvers, as the daemon's namespace reaches them.
+std::vector<sockaddr_in> host_resolvers(const std::string& loopback_replacement) {
+    std::vector<sockaddr_in> out;
+    for (auto& line : str::split(fs::read_file_if_exists("/etc/resolv.conf").value_or(""), '\n')) {
+        auto words = words_of(line);
+        if (words.size() < 2 || words[0] != "nameserver" || !parse_ipv4(words[1])) continue;
+        std::string ip = words[1];
+        if (ip.rfind("127.", 0) == 0 && !loopback_replacement.empty()) ip = loopback_replacement;
+        out.push_back(inet(ip, 53));
+    }
+    return out;
+}
+
+class Daemon {
+public:
+    explicit Daemon(const NetdOptions& o) : o_(o), files_(o.dir) {
+        table_ = o.rootless ? "skiff" : "skiff_" + Sha256::of(o.dir).substr(0, 8);
+    }
+
+    void start();
+    int loop();
+
+private:
+    void handle_client(int fd);
+    void add(const std::string& id, std::vector<UniqueFd> fds);
+    void remove(const std::string& id);
+    void update(const std::string& id);
+    void reconcile();
+    void sweep();
+    bool try_quit();
+    void teardown() noexcept;
+
+    NetdOptions o_;
+    NetdFiles files_;
+    std::string table_;
+    std::unique_ptr<PrivateNetwork> uplink_;
+    std::vector<sockaddr_in> host_dns_;
+    std::map<std::string, Member> members_;
+    std::map<std::string, Bridge> bridges_;  // by network id, as set up now
+    std::unique_ptr<DnsResponder> dns_;
+    PortRelay relay_;
+    UniqueFd listener_, lock_;
+};
+
+void Daemon::start() {
+    fs::make_dirs(files_.records(), 0700);
+    std::string dns_forward;
+    if (o_.rootless) {
+        // The uplink's namespace becomes ours: everything below happens
+        // inside it, and the host's stays reachable only through the helper.
+        uplink_ = std::make_unique<PrivateNetwork>(o_.helper, files_.uplink());
+        uplink_->start({});
+        uplink_->wait_ready();
+        UniqueFd ns(::open(uplink_->netns_path().c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) throw_errno("enter the networks' namespace");
+        Netlink().set_up("lo");
+        dns_forward = helper_addresses(o_.helper).dns_forward;
+    }
+    // Routing between the bridges and the uplink (rootless: only inside
+    // our namespace; as root the host forwards, as with Docker).
+    write_sysctl("/proc/sys/net/ipv4/ip_forward", "1\n");
+    host_dns_ = host_resolvers(dns_forward);
+    DnsView view;
+    view.lookup = [this](const std::string& net, const std::string& name) {
+        std::vector<uint32_t> out;
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && std::find(n.names.begin(), n.names.end(), name) != n.names.end())
+                    if (auto a = parse_ipv4(n.ip)) out.push_back(*a);
+        return out;
+    };
+    view.reverse = [this](const std::string& net, uint32_t ip) -> std::optional<std::string> {
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && parse_ipv4(n.ip) == ip) return m.name;
+        return std::nullopt;
+    };
+    view.upstreams = [this](const std::string& net, uint32_t client) {
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && parse_ipv4(n.ip) == client && !m.dns.empty()) return m.dns;
+        return host_dns_;
+    };
+    dns_ = std::make_unique<DnsResponder>(view);
+    lock_ = UniqueFd(::open(files_.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    ::unlink(files_.socket().c_str());
+    listener_ = unixsock::listen_at(files_.socket());
+    fs::write_volatile(files_.pid_file(), std::to_string(::getpid()) + "\n");
+}
+
+void Daemon::reconcile() {
+    // The networks of the registered containers, from their records.
+    std::map<std::string, Bridge> want;
+    for (auto& [id, m] : members_) {
+        Json j = Json::parse(fs::read_file_if_exists(files_.record(id)).value_or("{}"), nullptr, false);
+        for (auto& n : j.value("networks", Json::array())) {
+            Bridge b;
+            b.name = n.value("bridge", "");
+            b.subnet = n.value("subnet", "");
+            b.gateway = n.value("gateway", "");
+            b.internal = n.value("internal", false);
+            want[n.value("id", "")] = b;
+        }
+    }
+    Netlink nl;
+    for (auto it = bridges_.begin(); it != bridges_.end();) {
+        if (want.count(it->first)) {
+            ++it;
+            continue;
+        }
+        dns_->remove_listener(it->first);
+        nl.delete_link(it->second.name);
+        it = bridges_.erase(it);
+    }
+    bool changed = false;
+    for (auto& [id, b] : want) {
+        if (bridges_.count(id)) continue;
+        nl.create_bridge(b.name);
+        nl.add_ipv4_address(b.name, b.gateway, parse_cidr(b.subnet).prefix);
+        nl.set_up(b.name);
+        UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (!s) throw_errno("socket");
+        int one = 1;
+        ::setsockopt(s.get(), SOL_IP, IP_FREEBIND, &one, sizeof one);
+        auto addr = inet(b.gateway, 53);
+        if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+            throw_errno("bind the DNS responder to " + b.gateway + ":53");
+        dns_->add_listener(id, std::move(s));
+        bridges_[id] = b;
+        changed = true;
+    }
+    if (changed || bridges_.size() != want.size() || bridges_.empty()) {
+        std::vector<BridgeRules> rules;
+        for (auto& [_, b] : bridges_) rules.push_back({b.name, b.subnet, b.internal});
+        apply_nft(nft_script(table_, rules));
+    }
+}
+
+void Daemon::add(const std::string& id, std::vector<UniqueFd> fds) {
+    auto text = fs::read_file_if_exists(files_.record(id));
+    if (!text) throw Error("no record for container " + id);
+    Json j = Json::parse(*text, nullptr, false);
+    if (!j.is_object()) throw Error("the record of container " + id + " is not JSON");
+    members_[id] = read_member(j);
+    relay_.remove(id);
+    try {
+        reconcile();
+        auto ports = j.value("ports", Json::array());
+        std::string target = j.value("target_ip", "");
+        if (ports.size() != fds.size()) throw Error("container " + id + " sent " + std::to_string(fds.size()) +
+                                                    " sockets for " + std::to_string(ports.size()) + " ports");
+        for (size_t i = 0; i < fds.size(); ++i)
+            relay_.add(id, std::move(fds[i]), ports[i].value("proto", "tcp") == "udp",
+                       inet(target, static_cast<uint16_t>(ports[i].value("container_port", 0))));
+    } catch (...) {
+        members_.erase(id);
+        relay_.remove(id);
+        throw;
+    }
+}
+
+// Connected or disconnected while running: names and bridges change, the
+// published ports stay.
+void Daemon::update(const std::string& id) {
+    if (!members_.count(id)) throw Error("container " + id + " is not registered");
+    Json j = Json::parse(fs::read_file_if_exists(files_.record(id)).value_or(""), nullptr, false);
+    if (!j.is_object()) throw Error("the record of container " + id + " is not JSON");
+    members_[id] = read_member(j);
+    reconcile();
+}
+
+void Daemon::remove(const std::string& id) {
+    members_.erase(id);
+    relay_.remove(id);
+    ::unlink(files_.record(id).c_str());
+    reconcile();
+}
+
+void Daemon::handle_client(int fd) {
+    UniqueFd c(::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC));
+    if (!c) return;
+    timeval tv{5, 0};
+    ::setsockopt(c.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::vector<UniqueFd> fds;
+    std::string req = str::trim(unixsock::recv(c.get(), &fds));
+    std::string reply = "ok\n";
+    try {
+        auto [verb, id] = str::split_once(req, ' ');
+        if (id.empty() || id.find('/') != std::string::npos) throw Error("bad request \"" + req + "\"");
+        if (verb == "add") add(id, std::move(fds));
+        else if (verb == "update") update(id);
+        else if (verb == "del") remove(id);
+        else throw Error("unknown request \"" + verb + "\"");
+    } catch (const std::exception& e) {
+        reply = std::string("error ") + e.what() + "\n";
+    }
+    try {
+        unixsock::send(c.get(), reply);
+    } catch (const std::exception&) {
+    }
+}
+
+// Monitors killed with -9 never said "del".
+void Daemon::sweep() {
+    std::vector<std::string> gone;
+    for (auto& [id, m] : members_)
+        if (m.monitor > 0 && ::kill(m.monitor, 0) < 0 && errno == ESRCH) gone.push_back(id);
+    for (auto& id : gone) {
+        try {
+            remove(id);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "netd: %s\n", e.what());
+        }
+    }
+}
+
+// Quits when no container is left and nobody is about to add one (a
+// starter holds the lock shared until its container registered).
+bool Daemon::try_quit() {
+    if (!members_.empty()) return false;
+    if (::flock(lock_.get(), LOCK_EX | LOCK_NB) < 0) return false;
+    ::unlink(files_.pid_file().c_str());
+    ::unlink(files_.socket().c_str());
+    listener_.reset();
+    teardown();
+    return true;  // the lock goes with the process
+}
+
+void Daemon::teardown() noexcept {
+    try {
+        Netlink nl;
+        for (auto& [id, b] : bridges_) nl.delete_link(b.name);
+        bridges_.clear();
+        apply_nft(nft_script(table_, {}));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "netd: cleaning up: %s\n", e.what());
+    }
+    uplink_.reset();  // stops pasta; the namespace goes with its last user
+}
+
+int Daemon::loop() {
+    auto next_sweep = Clock::now() + std::chrono::seconds(2);
+    for (;;) {
+        std::vector<pollfd> p;
+        p.push_back({listener_.get(), POLLIN, 0});
+        p.push_back({relay_.fd(), POLLIN, 0});
+        for (int fd : dns_->fds()) p.push_back({fd, POLLIN, 0});
+        int timeout = 1000;
+        if (auto t = dns_->next_timeout()) timeout = std::min<int>(timeout, static_cast<int>(t->count()));
+        if (members_.empty()) timeout = std::min(timeout, 100);
+        int n = ::poll(p.data(), p.size(), timeout);
+        if (n < 0 && errno != EINTR) throw_errno("poll");
+        auto now = Clock::now();
+        if (n > 0) {
+            if (p[0].revents) handle_client(listener_.get());
+            if (p[1].revents) relay_.run();
+            for (size_t i = 2; i < p.size(); ++i)
+                if (p[i].revents) dns_->handle(p[i].fd);
+        }
+        dns_->expire(now);
+        if (now >= next_sweep) {
+            sweep();
+            relay_.expire(now);
+            next_sweep = now + std::chrono::seconds(2);
+        }
+        if (try_quit()) return 0;
+    }
+}
+
+}  // namespace
+
+int run_netd(const NetdOptions& o) {
+    // The starter waits for EOF: no helper we spawn may inherit this pipe.
+    if (o.ready_fd >= 0) ::fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
+    ::signal(SIGPIPE, SIG_IGN);
+    Daemon d(o);
+    try {
+        d.start();
+    } catch (const std::exception& e) {
+        std::string msg = std::string(e.what()) + "\n";
+        if (o.ready_fd >= 0) (void)!::write(o.ready_fd, msg.data(), msg.size());
+        std::fprintf(stderr, "netd: %s", msg.c_str());
+        return 1;
+    }
+    if (o.ready_fd >= 0) {
+        (void)!::write(o.ready_fd, "ok\n", 3);
+        ::close(o.ready_fd);
+    }
+    try {
+        return d.loop();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "netd: %s\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace skiff::net

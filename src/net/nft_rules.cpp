@@ -1,0 +1,60 @@
+#include "net/nft_rules.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/process.hpp"
+#include "util/strings.hpp"
+
+namespace skiff::net {
+
+std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges) {
+    // "add table" first makes the delete valid when the table is missing.
+    std::string s = "add table ip " + table + "\ndelete table ip " + table + "\n";
+    if (bridges.empty()) return s;
+    s += "table ip " + table + " {\n";
+    s += "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n";
+    for (auto& b : bridges)
+        if (!b.internal)
+            s += "    ip saddr " + b.subnet + " ip daddr != " + b.subnet + " oifname != \"" + b.bridge +
+                 "\" masquerade\n";
+    s += "  }\n";
+    s += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n";
+    for (auto& b : bridges) {
+        if (b.internal) {
+            s += "    iifname \"" + b.bridge + "\" oifname != \"" + b.bridge + "\" reject\n";
+            s += "    oifname \"" + b.bridge + "\" iifname != \"" + b.bridge + "\" reject\n";
+        }
+        for (auto& o : bridges)
+            if (&o != &b) s += "    iifname \"" + b.bridge + "\" oifname \"" + o.bridge + "\" reject\n";
+    }
+    s += "  }\n";
+    // An internal network reaches its DNS responder on the gateway and
+    // nothing else of the host's.
+    s += "  chain input {\n    type filter hook input priority filter; policy accept;\n";
+    for (auto& b : bridges)
+        if (b.internal) {
+            s += "    iifname \"" + b.bridge + "\" udp dport 53 accept\n";
+            s += "    iifname \"" + b.bridge + "\" tcp dport 53 accept\n";
+            s += "    iifname \"" + b.bridge + "\" ct state established,related accept\n";
+            s += "    iifname \"" + b.bridge + "\" reject\n";
+        }
+    s += "  }\n}\n";
+    return s;
+}
+
+void apply_nft(const std::string& script) {
+    auto nft = fs::find_executable("nft");
+    if (!nft)
+        throw Error("user-defined networks need nft (package nftables) for their address translation; install it",
+                    kExitCannotInvoke);
+    auto r = run_capture({*nft, "-f", "-"}, script);
+    if (r.status != 0) {
+        std::string why = str::trim(r.err);
+        if (why.find("No such file or directory") != std::string::npos || why.find("Operation not supported") != std::string::npos)
+            why += " (are the nf_tables, nft_chain_nat and nft_masq kernel modules loaded? a rootless user cannot "
+                   "load them: sudo modprobe nft_chain_nat nft_masq)";
+        throw Error("nft: " + why);
+    }
+}
+
+}  // namespace skiff::net
