@@ -24,3 +24,13 @@ compare "run --rm IMAGE true (private network, pasta)" "$sk run --rm localhost/b
     "$(p_or_empty run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network "${pnet:-pasta}" localhost/busybox true)"
 compare "run --rm --network slirp4netns IMAGE true" "$sk run --rm --network slirp4netns localhost/busybox true" \
     "$(p_or_empty run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network slirp4netns localhost/busybox true)"
+
+# A user-defined network (bridge, veth, the DNS responder): skiff's own,
+# and podman's bridge network, both created for this run.
+S network create benchnet >/dev/null
+pdnet=""
+if [ -n "$pd" ] && $pd network create benchnet >/dev/null 2>&1 &&
+    $pd run --rm --network benchnet localhost/busybox true >/dev/null 2>&1; then
+    pdnet="$pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network benchnet localhost/busybox true"
+fi
+compare "run --rm --network USERNET IMAGE true (bridge)" "$sk run --rm --network benchnet localhost/busybox true" "$pdnet"

@@ -16,7 +16,7 @@ packages=(
     # tests
     bats jq busybox-static file tmux docker-registry openssl curl runc skopeo hyperfine man-db python3 podman
     # bench only
-    debootstrap
+    debootstrap iperf3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -135,7 +135,7 @@ private:
 
     NetdOptions o_;
     NetdFiles files_;
-    std::string table_;
+    std::string table_, applied_;
     std::unique_ptr<PrivateNetwork> uplink_;
     std::vector<sockaddr_in> host_dns_;
     std::map<std::string, Member> members_;
@@ -194,8 +194,11 @@ void Daemon::start() {
 void Daemon::reconcile() {
     // The networks of the registered containers, from their records.
     std::map<std::string, Bridge> want;
+    std::map<std::string, Json> records;
     for (auto& [id, m] : members_) {
         Json j = Json::parse(fs::read_file_if_exists(files_.record(id)).value_or("{}"), nullptr, false);
+        if (!j.is_object()) continue;
+        records[id] = j;
         for (auto& n : j.value("networks", Json::array())) {
             Bridge b;
             b.name = n.value("bridge", "");
@@ -215,7 +218,6 @@ void Daemon::reconcile() {
         nl.delete_link(it->second.name);
         it = bridges_.erase(it);
     }
-    bool changed = false;
     for (auto& [id, b] : want) {
         if (bridges_.count(id)) continue;
         nl.create_bridge(b.name);
@@ -230,12 +232,25 @@ void Daemon::reconcile() {
             throw_errno("bind the DNS responder to " + b.gateway + ":53");
         dns_->add_listener(id, std::move(s));
         bridges_[id] = b;
-        changed = true;
     }
-    if (changed || bridges_.size() != want.size() || bridges_.empty()) {
-        std::vector<BridgeRules> rules;
-        for (auto& [_, b] : bridges_) rules.push_back({b.name, b.subnet, b.internal});
-        apply_nft(nft_script(table_, rules));
+    std::vector<BridgeRules> rules;
+    for (auto& [_, b] : bridges_) rules.push_back({b.name, b.subnet, b.internal});
+    // As root the kernel forwards what other hosts send to a published
+    // port, so the container sees their address; rootless everything comes
+    // through the relay (our namespace sees no client but pasta's).
+    std::vector<DnatRule> dnat;
+    if (!o_.rootless)
+        for (auto& [id, j] : records) {
+            std::string target = j.value("target_ip", "");
+            for (auto& p : j.value("ports", Json::array()))
+                dnat.push_back({p.value("proto", "tcp"), p.value("host_ip", ""),
+                                static_cast<uint16_t>(p.value("host_port", 0)), target,
+                                static_cast<uint16_t>(p.value("container_port", 0))});
+        }
+    std::string script = nft_script(table_, rules, dnat);
+    if (script != applied_) {
+        apply_nft(script);
+        applied_ = script;
     }
 }
 
@@ -334,7 +349,7 @@ void Daemon::teardown() noexcept {
         Netlink nl;
         for (auto& [id, b] : bridges_) nl.delete_link(b.name);
         bridges_.clear();
-        apply_nft(nft_script(table_, {}));
+        if (!applied_.empty()) apply_nft(nft_script(table_, {}));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "netd: cleaning up: %s\n", e.what());
     }

@@ -7,7 +7,8 @@
 
 namespace skiff::net {
 
-std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges) {
+std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges,
+                       const std::vector<DnatRule>& dnat) {
     // "add table" first makes the delete valid when the table is missing.
     std::string s = "add table ip " + table + "\ndelete table ip " + table + "\n";
     if (bridges.empty()) return s;
@@ -17,6 +18,22 @@ std::string nft_script(const std::string& table, const std::vector<BridgeRules>&
         if (!b.internal)
             s += "    ip saddr " + b.subnet + " ip daddr != " + b.subnet + " oifname != \"" + b.bridge +
                  "\" masquerade\n";
+    s += "  }\n";
+    // Only what arrives from elsewhere: a local client's packets take the
+    // output path and the relay (a loopback source cannot cross a bridge).
+    s += "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n";
+    // Containers reaching a published port through the host's address go
+    // through the relay too: DNAT back onto their own bridge would need
+    // hairpin masquerading.
+    std::string from_outside;
+    for (auto& b : bridges) from_outside += (from_outside.empty() ? "" : ", ") + ("\"" + b.bridge + "\"");
+    from_outside = "iifname != { " + from_outside + " } ";
+    for (auto& d : dnat) {
+        if (d.host_ip.find(':') != std::string::npos || d.host_ip.rfind("127.", 0) == 0) continue;
+        s += "    " + from_outside + (d.host_ip.empty() ? std::string("fib daddr type local") : "ip daddr " + d.host_ip) + " " +
+             d.proto + " dport " + std::to_string(d.host_port) + " dnat ip to " + d.target_ip + ":" +
+             std::to_string(d.target_port) + "\n";
+    }
     s += "  }\n";
     s += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n";
     for (auto& b : bridges) {

@@ -3,6 +3,7 @@
 // use change, and deleted when none is left.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,11 +15,23 @@ struct BridgeRules {
     bool internal = false;
 };
 
+// A published port, forwarded by the kernel for clients from other hosts
+// (they keep their source address; local clients go through the relay).
+struct DnatRule {
+    std::string proto;    // tcp | udp
+    std::string host_ip;  // "" = every local address
+    uint16_t host_port = 0;
+    std::string target_ip;
+    uint16_t target_port = 0;
+};
+
 // The nft script that replaces table `ip <table>` with rules for these
 // bridges: masquerade of traffic leaving a subnet (not for --internal
-// networks, which get no way out at all), and no traffic between two
-// different networks. An empty list deletes the table.
-std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges);
+// networks, which get no way out at all), no traffic between two
+// different networks, and the published ports' DNAT. An empty list of
+// bridges deletes the table.
+std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges,
+                       const std::vector<DnatRule>& dnat = {});
 
 // Runs the script with `nft -f -` in the caller's network namespace.
 void apply_nft(const std::string& script);

@@ -262,13 +262,13 @@ setup() {
     assert_status 0
 }
 
-@test "capabilities (Podman's default set), no-new-privileges" {
+@test "capabilities (Docker's default set less MKNOD and AUDIT_WRITE), no-new-privileges" {
     run skiff run --rm busybox grep CapEff /proc/self/status
-    [ "$output" = "$(printf 'CapEff:\t00000000800405fb')" ]
+    [ "$output" = "$(printf 'CapEff:\t00000000800425fb')" ]
     run skiff run --rm --cap-drop all busybox grep CapEff /proc/self/status
     [ "$output" = "$(printf 'CapEff:\t0000000000000000')" ]
     run skiff run --rm --cap-add NET_ADMIN busybox grep CapEff /proc/self/status
-    [ "$output" = "$(printf 'CapEff:\t00000000800415fb')" ]
+    [ "$output" = "$(printf 'CapEff:\t00000000800435fb')" ]
     run skiff run --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status
     [ "$output" = "$(printf 'NoNewPrivs:\t1')" ]
     run skiff run --rm --cap-add BOGUS busybox true

@@ -416,3 +416,17 @@ journald_asserts() {
     run pgrep -f '^sleep 4321$'
     [ -z "$output" ]
 }
+
+@test "default capabilities: Docker's set with NET_RAW; skiff.conf default_capabilities replaces it" {
+    run skiff run --rm busybox grep CapEff /proc/self/status
+    assert_status 0
+    assert_output_contains "CapEff:	00000000800425fb"
+    printf '[engine]\ndefault_capabilities = ["CHOWN", "CAP_KILL"]\n' > "$BATS_TEST_TMPDIR/skiff.conf"
+    run skiff --config "$BATS_TEST_TMPDIR/skiff.conf" run --rm busybox grep CapEff /proc/self/status
+    assert_status 0
+    assert_output_contains "CapEff:	0000000000000021"
+    printf '[engine]\ndefault_capabilities = ["NOSUCH"]\n' > "$BATS_TEST_TMPDIR/skiff.conf"
+    run skiff --config "$BATS_TEST_TMPDIR/skiff.conf" run --rm busybox true
+    [ "$status" -ne 0 ]
+    assert_output_contains 'unknown capability "NOSUCH" in skiff.conf default_capabilities'
+}

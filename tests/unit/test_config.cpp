@@ -10,7 +10,7 @@ TEST_CASE("config: defaults and overrides", "[state]") {
     CHECK(c.storage_driver == "vfs");
     CHECK(c.runtime == "runc");
     CHECK(c.log_driver == "k8s-file");
-    CHECK(c.default_capabilities.size() == 11);
+    CHECK(c.default_capabilities.size() == 12);
 }
 
 TEST_CASE("config: errors name file, line and key", "[state]") {

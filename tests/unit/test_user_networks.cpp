@@ -63,6 +63,15 @@ TEST_CASE("the nft table: masquerade out, internal networks closed, networks apa
     CHECK(s.find("iifname \"br-b\" udp dport 53 accept") != std::string::npos);
     CHECK(s.find("iifname \"br-a\" reject") == std::string::npos);
     CHECK(net::nft_script("skiff", {}) == "add table ip skiff\ndelete table ip skiff\n");
+    auto d = net::nft_script("t", {{"br-a", "10.89.0.0/24", false}},
+                             {{"tcp", "", 8080, "10.89.0.2", 80}, {"udp", "192.0.2.1", 53, "10.89.0.2", 5353},
+                              {"tcp", "127.0.0.1", 8081, "10.89.0.2", 81}, {"tcp", "::1", 8082, "10.89.0.2", 82}});
+    CHECK(d.find("iifname != { \"br-a\" } fib daddr type local tcp dport 8080 dnat ip to 10.89.0.2:80") !=
+          std::string::npos);
+    CHECK(d.find("iifname != { \"br-a\" } ip daddr 192.0.2.1 udp dport 53 dnat ip to 10.89.0.2:5353") !=
+          std::string::npos);
+    CHECK(d.find("8081") == std::string::npos);  // loopback: the relay's
+    CHECK(d.find("8082") == std::string::npos);
 }
 
 TEST_CASE("a container on a network resolves through its responders", "[net]") {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Issue 8 target: TCP throughput through a published port from the host
+# (iperf3), at least Podman's in the same run. The container runs the
+# host's iperf3 from a read-only bind of / (busybox has none); the client
+# runs on the host against 127.0.0.1. Rows: skiff's default private network
+# (pasta), a skiff user-defined network (the relay), podman's default.
+# Results are Gbit/s (higher is better), appended to bench/RESULTS.md.
+source "$(dirname "$0")/lib.sh"
+command -v iperf3 >/dev/null || { echo "bench: iperf3 is not installed (apt-get install iperf3)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'S rm -af >/dev/null 2>&1; [ -n "${pd:-}" ] && $pd rm -af >/dev/null 2>&1; rm -rf "$work" 2>/dev/null' EXIT
+"$top/tests/system/lib/mkimage.sh" "$work/img" >/dev/null
+S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
+S load -q -i "$work/img/docker-archive.tar"
+pd=""
+if have_podman; then
+    pd="podman --root $work/p-root --runroot $work/p-run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file"
+    $pd load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
+fi
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# gbps NETWORK ENGINE_CMD... : starts an iperf3 server container on
+# NETWORK ("" = the default), measures, removes it.
+gbps() {
+    local net=$1 port; port=$(free_port)
+    shift
+    "$@" run -d --name iperf ${net:+--network "$net"} -v /:/host:ro -p "127.0.0.1:$port:5201" localhost/busybox \
+        chroot /host /usr/bin/iperf3 -s >/dev/null
+    local out=""
+    for _ in $(seq 1 50); do
+        out=$(iperf3 -c 127.0.0.1 -p "$port" -t "$SECONDS_PER_RUN" -J 2>/dev/null) && break
+        sleep 0.2
+    done
+    "$@" rm -f iperf >/dev/null 2>&1
+    echo "$out" | jq '.end.sum_received.bits_per_second / 1e9' | awk '{ printf "%.1f", $1 }'
+}
+
+row() { # LABEL SKIFF_GBPS OTHER_GBPS
+    local ratio="n/a"
+    [ -n "$3" ] && [ "$3" != "n/a" ] && ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", a / b }')
+    printf '| %s | %s | %s | %s Gbit/s | %s Gbit/s | %s |\n' "$(date -u +%Y-%m-%d)" "$(nproc) cores, $(uname -r)" \
+        "$1" "$2" "$3" "$ratio" >> "$RESULTS"
+    echo "$1: skiff $2 Gbit/s, podman $3 Gbit/s, ratio (skiff/podman) $ratio"
+}
+
+p_default="n/a"
+[ -n "$pd" ] && p_default=$(gbps "" $pd)
+row "TCP through -p, default network (iperf3; ratio = skiff/podman)" "$(gbps "" S)" "$p_default"
+S network create tputnet >/dev/null
+p_user="n/a"
+[ -n "$pd" ] && $pd network create tputnet >/dev/null 2>&1 && p_user=$(gbps tputnet $pd)
+row "TCP through -p, user-defined network (iperf3; ratio = skiff/podman)" "$(gbps tputnet S)" "$p_user"
