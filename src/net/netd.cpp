@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "net/cidr.hpp"
@@ -37,6 +38,7 @@ std::string bridge_name(const std::string& network_id) { return "br-" + network_
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr auto kLinger = std::chrono::seconds(2);
 
 // A container as its monitor registered it (records/ID.json).
 struct Member {
@@ -143,6 +145,7 @@ private:
     std::unique_ptr<DnsResponder> dns_;
     PortRelay relay_;
     UniqueFd listener_, lock_;
+    std::optional<Clock::time_point> empty_since_;
 };
 
 void Daemon::start() {
@@ -210,7 +213,9 @@ void Daemon::reconcile() {
     }
     Netlink nl;
     for (auto it = bridges_.begin(); it != bridges_.end();) {
-        if (want.count(it->first)) {
+        // The last container gone: everything stays for the grace period
+        // (teardown() removes it when the daemon quits).
+        if (want.count(it->first) || members_.empty()) {
             ++it;
             continue;
         }
@@ -335,7 +340,15 @@ void Daemon::sweep() {
 // Quits when no container is left and nobody is about to add one (a
 // starter holds the lock shared until its container registered).
 bool Daemon::try_quit() {
-    if (!members_.empty()) return false;
+    if (!members_.empty()) {
+        empty_since_.reset();
+        return false;
+    }
+    // A short grace: back-to-back `run --rm` on a network (a script, a test
+    // suite) would otherwise pay for a new daemon and bridge each time.
+    auto now = Clock::now();
+    if (!empty_since_) empty_since_ = now;
+    if (now - *empty_since_ < kLinger) return false;
     if (::flock(lock_.get(), LOCK_EX | LOCK_NB) < 0) return false;
     ::unlink(files_.pid_file().c_str());
     ::unlink(files_.socket().c_str());

@@ -20,7 +20,7 @@ struct NetdOptions {
     int ready_fd = -1;  // "ok" or an error line, then closed
 };
 
-// Runs until no container is left; returns the exit status.
+// Runs until no container has been left for two seconds; returns the exit status.
 int run_netd(const NetdOptions& o);
 
 // A network's bridge, as the daemon and the monitors name it (Docker's form).

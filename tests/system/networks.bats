@@ -44,10 +44,11 @@ wait_http() {
     return 1
 }
 
-# Waits until the daemon of this store has quit (it does once no container is left).
+# Waits until the daemon of this store has quit (two seconds after its last
+# container left; a monitor killed with -9 is noticed within two more).
 wait_netd_gone() {
     local i
-    for i in $(seq 1 50); do
+    for i in $(seq 1 100); do
         [ -z "$(netd_pid)" ] && return 0
         sleep 0.1
     done
@@ -313,8 +314,7 @@ for i in range(10):
     kill -9 "$mon"
     run skiff ps -a --format '{{.Names}} {{.State}}'
     [ "$output" = "victim exited" ]
-    for i in $(seq 1 40); do [ -z "$(netd_pid)" ] && break; sleep 0.1; done
-    [ -z "$(netd_pid)" ]
+    wait_netd_gone
     # And the next container on the network starts a fresh one.
     run skiff run --rm --network k9 --dns 127.0.0.9 busybox ip -o -4 addr show eth0
     assert_status 0
