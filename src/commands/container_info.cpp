@@ -62,6 +62,8 @@ bool ps_filter_match(engine::Engine& e, const container::Container& c, const std
 
 int ps_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
+    // Writable layers hold files of subordinate IDs: measured from inside.
+    if (args.flag("size")) e.enter_storage_namespace();
     auto all = engine::list_containers(e);
     std::vector<std::pair<std::string, std::string>> filters;
     for (auto& f : args.list("filter")) {

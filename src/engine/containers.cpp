@@ -26,6 +26,7 @@
 #include "engine/userns.hpp"
 #include "engine/volumes.hpp"
 #include "image/layer_import.hpp"
+#include "layers/fsops.hpp"
 #include "oci/runtime.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
@@ -464,6 +465,18 @@ std::string status_text(const Container& c, int64_t now) {
     return "Created";
 }
 
+namespace {
+
+// The networks a container is on, as ps prints them.
+std::string networks_column(const Container& c) {
+    if (c.spec.network != "networks") return c.spec.network;
+    std::vector<std::string> names;
+    for (auto& j : c.spec.network_joins) names.push_back(j.name);
+    return str::join(names, ",");
+}
+
+}  // namespace
+
 Json ps_row(Engine& e, const Container& c, bool no_trunc, bool size) {
     int64_t now = timeutil::now_ns();
     std::string cmd = first_line_command(c, image_config_of(e, c));
@@ -488,12 +501,23 @@ Json ps_row(Engine& e, const Container& c, bool no_trunc, bool size) {
         {"Labels", str::join(label_list, ",")},
         {"LabelMap", labels},
         {"Mounts", str::join(mounts.get<std::vector<std::string>>(), ",")},
-        {"Networks", c.spec.network},
+        {"Networks", networks_column(c)},
         {"Pid", c.pid},
         {"ExitCode", c.exit_code},
         {"Size", ""},
     };
-    if (size) row["Size"] = "0B (virtual 0B)";
+    if (size) {
+        // Docker's form: the writable layer, then with the image's size.
+        int64_t rw = 0, image = 0;
+        try {
+            rw = static_cast<int64_t>(layers::tree_size(container_writable_dir(e, c)));
+        } catch (const Error&) {
+            // Not created on disk (yet, or any more): nothing written.
+        }
+        if (auto img = e.images().get_by_id(c.image_id)) image = img->size;
+        row["Size"] = str::human_size(static_cast<double>(rw)) + " (virtual " +
+                      str::human_size(static_cast<double>(rw + image)) + ")";
+    }
     return row;
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -114,6 +116,30 @@ std::vector<sockaddr_in> host_resolvers(const std::string& loopback_replacement)
         out.push_back(inet(ip, 53));
     }
     return out;
+}
+
+// The interface that has this IPv4 address here, if any.
+std::optional<std::string> address_in_use(const std::string& ip) {
+    auto want = parse_ipv4(ip);
+    ifaddrs* list = nullptr;
+    if (!want || ::getifaddrs(&list) < 0) return std::nullopt;
+    std::optional<std::string> found;
+    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+            ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr) == *want)
+            found = i->ifa_name;
+    ::freeifaddrs(list);
+    return found;
+}
+
+// The responder's socket on a network's gateway.
+UniqueFd dns_socket(const Bridge& b) {
+    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno("socket");
+    auto addr = inet(b.gateway, 53);
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("bind the DNS responder to " + b.gateway + ":53");
+    return s;
 }
 
 class Daemon {
@@ -225,17 +251,21 @@ void Daemon::reconcile() {
     }
     for (auto& [id, b] : want) {
         if (bridges_.count(id)) continue;
+        // Refuse before touching anything: two bridges with one address
+        // (another store's network, as root) would break both.
+        // (Our own bridge left by a daemon killed with -9 is taken over.)
+        if (auto taken = address_in_use(b.gateway); taken && *taken != b.name)
+            throw Error("network subnet " + b.subnet + " is in use on this host (" + b.gateway + " is on " + *taken +
+                        ": another store's network?); create the network with another --subnet");
         nl.create_bridge(b.name);
-        nl.add_ipv4_address(b.name, b.gateway, parse_cidr(b.subnet).prefix);
-        nl.set_up(b.name);
-        UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-        if (!s) throw_errno("socket");
-        int one = 1;
-        ::setsockopt(s.get(), SOL_IP, IP_FREEBIND, &one, sizeof one);
-        auto addr = inet(b.gateway, 53);
-        if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-            throw_errno("bind the DNS responder to " + b.gateway + ":53");
-        dns_->add_listener(id, std::move(s));
+        try {
+            nl.add_ipv4_address(b.name, b.gateway, parse_cidr(b.subnet).prefix);
+            nl.set_up(b.name);
+            dns_->add_listener(id, dns_socket(b));
+        } catch (...) {
+            nl.delete_link(b.name);
+            throw;
+        }
         bridges_[id] = b;
     }
     std::vector<BridgeRules> rules;

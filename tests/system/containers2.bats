@@ -430,3 +430,13 @@ journald_asserts() {
     [ "$status" -ne 0 ]
     assert_output_contains 'unknown capability "NOSUCH" in skiff.conf default_capabilities'
 }
+
+@test "ps -s: the writable layer's size and the virtual size (with the image)" {
+    skiff run --name big busybox sh -c 'head -c 300000 /dev/zero > /big'
+    run skiff ps -a -s --format '{{.Names}} {{.Size}}'
+    assert_status 0
+    [[ "$output" =~ ^big\ 3[0-9][0-9]kB\ \(virtual\ 2\.[0-9]+MB\)$ ]]
+    run skiff ps -a -s
+    assert_output_contains "SIZE"
+    skiff rm big >/dev/null
+}

@@ -12,6 +12,9 @@ bats_require_minimum_version 1.5.0
 eval "store_$(declare -f teardown)"
 teardown() {
     store_teardown
+    # As root every store's bridges share the host's namespace: the next
+    # test's network must not meet this one's (same subnet) lingering.
+    wait_netd_gone || true
     if [ -n "${TEST_NETNS:-}" ]; then
         ip netns del "$TEST_NETNS" 2>/dev/null || true
         ip link del "${TEST_NETNS}h" 2>/dev/null || true
@@ -375,4 +378,21 @@ print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
     assert_output_contains "peer 10.250.77.2"
     assert_output_contains "peer 10.89.0.1"
     skiff rm -f src >/dev/null
+}
+
+@test "as root, another store's network on a subnet in use is refused, and leaves no bridge" {
+    is_rootless && skip "rootless, each user's networks live in a namespace of their own"
+    skiff network create --subnet 10.91.200.0/24 clash >/dev/null
+    skiff run -d --name holder --network clash --dns 127.0.0.9 busybox sleep 1000 >/dev/null
+    other=$BATS_TEST_TMPDIR/other
+    o() { "$SKIFF" --root "$other/root" --runroot "$other/run" "$@"; }
+    o load -q -i "$TEST_IMAGES/docker-archive.tar" >/dev/null
+    o network create --subnet 10.91.200.0/24 clash >/dev/null
+    run o run --rm --network clash --dns 127.0.0.9 busybox true
+    [ "$status" -ne 0 ]
+    assert_output_contains "network subnet 10.91.200.0/24 is in use on this host"
+    run bash -c "ip -o -4 addr | grep -c '10.91.200.1/'"
+    [ "$output" = 1 ]
+    skiff rm -f holder >/dev/null
+    for i in $(seq 1 100); do pgrep -f -- "__netd $other/run/netd" >/dev/null || break; sleep 0.1; done
 }

@@ -605,3 +605,17 @@ EOF
     run skiff ps -a --format '{{.Names}} {{.Image}}'
     [ "$output" = "pa $REG/runpull/busybox:1" ]
 }
+
+@test "run pulls a missing image and joins a user-defined network (rootless: pulled in the namespace, run from outside)" {
+    load_busybox
+    skiff push -q localhost/busybox:latest "$REG/netpull/one:1" >/dev/null
+    skiff push -q localhost/busybox:latest "$REG/netpull/two:1" >/dev/null
+    new_store
+    skiff network create pullnet >/dev/null
+    skiff run -d --name first --network pullnet --dns 127.0.0.9 "$REG/netpull/one:1" sleep 1000 >/dev/null
+    # Pulled while the network daemon of the first container runs.
+    run skiff run --rm --network pullnet --dns 127.0.0.9 "$REG/netpull/two:1" ping -c 1 first
+    assert_status 0
+    assert_output_contains "1 packets received"
+    skiff rm -f first >/dev/null
+}
