@@ -25,10 +25,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 gbps() {
     local net=$1 port; port=$(free_port)
     shift
-    local extra=()
-    # runc as root here refuses podman's default rlimits (see bench/containers.sh).
-    [ "$1" != S ] && extra=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
-    "$@" run -d --name iperf "${extra[@]}" ${net:+--network "$net"} -v /:/host:ro -p "127.0.0.1:$port:5201" localhost/busybox \
+    local extra=() tmpfs=/host/tmp
+    # runc as root here refuses podman's default rlimits (see bench/containers.sh);
+    # podman copies a tmpfs mount point's content up unless told not to.
+    [ "$1" != S ] && extra=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024) && tmpfs=/host/tmp:notmpcopyup
+    # iperf3 wants a writable /tmp for its buffers.
+    "$@" run -d --name iperf "${extra[@]}" ${net:+--network "$net"} -v /:/host:ro --tmpfs "$tmpfs" -p "127.0.0.1:$port:5201" localhost/busybox \
         chroot /host /usr/bin/iperf3 -s >/dev/null
     local out=""
     for _ in $(seq 1 50); do

@@ -2,7 +2,7 @@
 // forwarder (as Docker's docker-proxy and Podman's rootlessport). The
 // listening sockets are bound on the host by the container's monitor; the
 // forwarder runs where the bridges are and connects to the container's
-// address. TCP is spliced through pipes (no copy to user space); UDP keeps
+// address. TCP goes through a buffer per direction; UDP keeps
 // one socket per client address so replies find their way back.
 #pragma once
 
