@@ -29,8 +29,11 @@ compare "run --rm --network slirp4netns IMAGE true" "$sk run --rm --network slir
 # and podman's bridge network, both created for this run.
 S network create benchnet >/dev/null
 pdnet=""
-if [ -n "$pd" ] && $pd network create benchnet >/dev/null 2>&1 &&
-    $pd run --rm --network benchnet localhost/busybox true >/dev/null 2>&1; then
-    pdnet="$pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network benchnet localhost/busybox true"
+# Podman keeps root's networks in /etc/containers/networks, whatever --root says.
+pnet=skiffbench$$
+if [ -n "$pd" ] && $pd network create "$pnet" >/dev/null 2>&1 &&
+    $pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network "$pnet" localhost/busybox true >/dev/null 2>&1; then
+    pdnet="$pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network $pnet localhost/busybox true"
 fi
 compare "run --rm --network USERNET IMAGE true (bridge)" "$sk run --rm --network benchnet localhost/busybox true" "$pdnet"
+[ -n "$pd" ] && $pd network rm -f "$pnet" >/dev/null 2>&1 || true

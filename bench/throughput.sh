@@ -54,5 +54,7 @@ p_default="n/a"
 row "TCP through -p, default network (iperf3; ratio = skiff/podman)" "$(gbps "" S)" "$p_default"
 S network create tputnet >/dev/null
 p_user="n/a"
-[ -n "$pd" ] && $pd network create tputnet >/dev/null 2>&1 && p_user=$(gbps tputnet $pd)
+# Podman keeps root's networks in /etc/containers/networks, whatever --root says.
+pnet=skiffbench$$
+[ -n "$pd" ] && $pd network create "$pnet" >/dev/null 2>&1 && p_user=$(gbps "$pnet" $pd) && $pd network rm -f "$pnet" >/dev/null 2>&1
 row "TCP through -p, user-defined network (iperf3; ratio = skiff/podman)" "$(gbps tputnet S)" "$p_user"

@@ -261,6 +261,9 @@ void Daemon::reconcile() {
         try {
             nl.add_ipv4_address(b.name, b.gateway, parse_cidr(b.subnet).prefix);
             nl.set_up(b.name);
+            // The host's loopback clients of published ports are DNAT'd
+            // onto the bridge (nft_rules.hpp); the kernel drops them unless told.
+            if (!o_.rootless) write_sysctl("/proc/sys/net/ipv4/conf/" + b.name + "/route_localnet", "1\n");
             dns_->add_listener(id, dns_socket(b));
         } catch (...) {
             nl.delete_link(b.name);

@@ -14,13 +14,14 @@ std::string nft_script(const std::string& table, const std::vector<BridgeRules>&
     if (bridges.empty()) return s;
     s += "table ip " + table + " {\n";
     s += "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n";
+    if (!dnat.empty())
+        for (auto& b : bridges) s += "    ip saddr 127.0.0.0/8 oifname \"" + b.bridge + "\" masquerade\n";
     for (auto& b : bridges)
         if (!b.internal)
             s += "    ip saddr " + b.subnet + " ip daddr != " + b.subnet + " oifname != \"" + b.bridge +
                  "\" masquerade\n";
     s += "  }\n";
-    // Only what arrives from elsewhere: a local client's packets take the
-    // output path and the relay (a loopback source cannot cross a bridge).
+    // What arrives from elsewhere keeps its source address.
     s += "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n";
     // Containers reaching a published port through the host's address go
     // through the relay too: DNAT back onto their own bridge would need
@@ -28,12 +29,21 @@ std::string nft_script(const std::string& table, const std::vector<BridgeRules>&
     std::string from_outside;
     for (auto& b : bridges) from_outside += (from_outside.empty() ? "" : ", ") + ("\"" + b.bridge + "\"");
     from_outside = "iifname != { " + from_outside + " } ";
+    auto match = [](const DnatRule& d) {
+        return (d.host_ip.empty() ? std::string("fib daddr type local") : "ip daddr " + d.host_ip) + " " + d.proto +
+               " dport " + std::to_string(d.host_port) + " dnat ip to " + d.target_ip + ":" +
+               std::to_string(d.target_port) + "\n";
+    };
     for (auto& d : dnat) {
         if (d.host_ip.find(':') != std::string::npos || d.host_ip.rfind("127.", 0) == 0) continue;
-        s += "    " + from_outside + (d.host_ip.empty() ? std::string("fib daddr type local") : "ip daddr " + d.host_ip) + " " +
-             d.proto + " dport " + std::to_string(d.host_port) + " dnat ip to " + d.target_ip + ":" +
-             std::to_string(d.target_port) + "\n";
+        s += "    " + from_outside + match(d);
     }
+    s += "  }\n";
+    // The host's own clients (loopback included: route_localnet is set on
+    // the bridges, and their source is masqueraded below) skip the relay.
+    s += "  chain output {\n    type nat hook output priority -100; policy accept;\n";
+    for (auto& d : dnat)
+        if (d.host_ip.find(':') == std::string::npos) s += "    " + match(d);
     s += "  }\n";
     s += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n";
     for (auto& b : bridges) {

@@ -15,8 +15,9 @@ struct BridgeRules {
     bool internal = false;
 };
 
-// A published port, forwarded by the kernel for clients from other hosts
-// (they keep their source address; local clients go through the relay).
+// A published port, forwarded by the kernel (root only): clients of other
+// hosts keep their source address, the host's own are masqueraded to the
+// gateway (a loopback source cannot cross a bridge).
 struct DnatRule {
     std::string proto;    // tcp | udp
     std::string host_ip;  // "" = every local address

@@ -396,3 +396,39 @@ print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
     skiff rm -f holder >/dev/null
     for i in $(seq 1 100); do pgrep -f -- "__netd $other/run/netd" >/dev/null || break; sleep 0.1; done
 }
+
+@test "a bulk transfer through a published port on a user network completes (the relay once stalled)" {
+    skiff network create bulk >/dev/null
+    port=$(free_port)
+    skiff run -d --name sink --network bulk --dns 127.0.0.9 -v /:/host:ro -p "127.0.0.1:$port:9000" busybox \
+        chroot /host /usr/bin/python3 -u -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9000))
+s.listen()
+print("ready", flush=True)
+c, a = s.accept()
+n = 0
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    n += len(d)
+c.sendall(str(n).encode())' >/dev/null
+    for i in $(seq 1 50); do
+        skiff logs sink | grep -q ready && break
+        sleep 0.1
+    done
+    run timeout 30 python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $port))
+b = b'x' * (1 << 20)
+for i in range(64):
+    s.sendall(b)
+s.shutdown(socket.SHUT_WR)
+print(s.recv(100).decode())"
+    assert_status 0
+    [ "$output" = 67108864 ]
+    skiff rm -f sink >/dev/null
+}

@@ -70,8 +70,11 @@ TEST_CASE("the nft table: masquerade out, internal networks closed, networks apa
           std::string::npos);
     CHECK(d.find("iifname != { \"br-a\" } ip daddr 192.0.2.1 udp dport 53 dnat ip to 10.89.0.2:5353") !=
           std::string::npos);
-    CHECK(d.find("8081") == std::string::npos);  // loopback: the relay's
-    CHECK(d.find("8082") == std::string::npos);
+    // Loopback mappings: only the host's own clients (output), masqueraded.
+    CHECK(d.find("iifname != { \"br-a\" } ip daddr 127.0.0.1") == std::string::npos);
+    CHECK(d.find("    ip daddr 127.0.0.1 tcp dport 8081 dnat ip to 10.89.0.2:81") != std::string::npos);
+    CHECK(d.find("ip saddr 127.0.0.0/8 oifname \"br-a\" masquerade") != std::string::npos);
+    CHECK(d.find("8082") == std::string::npos);  // IPv6: the relay's
 }
 
 TEST_CASE("a container on a network resolves through its responders", "[net]") {
