@@ -65,3 +65,21 @@ teardown() {
         rm -rf "$STORE" 2>/dev/null || true
     fi
 }
+
+# A TCP port free on 127.0.0.1 now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Fetches URL (printing the body) once a server answers there; 5 s at most.
+wait_http() {
+    local url=$1 i
+    for i in $(seq 1 50); do
+        if out=$(curl -fsS --max-time 2 "$url" 2>/dev/null); then
+            echo "$out"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}

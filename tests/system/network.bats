@@ -12,25 +12,9 @@ setup() {
     load_busybox >/dev/null
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # The helper processes this test's store started (their command lines name its run dir).
 helper_pids() {
     pgrep -f -- "--pid $SKIFF_RUNROOT/" || true
-}
-
-wait_http() {
-    local url=$1 i
-    for i in $(seq 1 50); do
-        if out=$(curl -fsS --max-time 2 "$url" 2>/dev/null); then
-            echo "$out"
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
 }
 
 @test "the default network is private: an interface, host names and a gateway to the host" {

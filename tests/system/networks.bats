@@ -26,25 +26,19 @@ setup() {
     load_busybox >/dev/null
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# Waits until CONTAINER's log says "ready" (its server listens).
+wait_ready_log() {
+    local i
+    for i in $(seq 1 50); do
+        skiff logs "$1" | grep -q ready && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 # The network daemon of this test's store.
 netd_pid() {
     pgrep -f -- "__netd $SKIFF_RUNROOT/netd" || true
-}
-
-wait_http() {
-    local url=$1 i
-    for i in $(seq 1 50); do
-        if out=$(curl -fsS --max-time 2 "$url" 2>/dev/null); then
-            echo "$out"
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
 }
 
 # Waits until the daemon of this store has quit (two seconds after its last
@@ -180,10 +174,7 @@ while True:
     data, addr = s.recvfrom(100)
     print("got", data.decode(), flush=True)
     s.sendto(b"pong-" + data, addr)' >/dev/null
-    for i in $(seq 1 50); do
-        skiff logs udp | grep -q ready && break
-        sleep 0.1
-    done
+    wait_ready_log udp
     run python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -360,10 +351,7 @@ while True:
     print("peer", a[0], flush=True)
     c.sendall(b"hi")
     c.close()' >/dev/null
-    for i in $(seq 1 50); do
-        skiff logs src | grep -q ready && break
-        sleep 0.1
-    done
+    wait_ready_log src
     run ip netns exec "$TEST_NETNS" python3 -c "
 import socket
 print(socket.create_connection(('10.250.77.1', $port), timeout=3).recv(10))"
@@ -416,10 +404,7 @@ while True:
         break
     n += len(d)
 c.sendall(str(n).encode())' >/dev/null
-    for i in $(seq 1 50); do
-        skiff logs sink | grep -q ready && break
-        sleep 0.1
-    done
+    wait_ready_log sink
     run timeout 30 python3 -c "
 import socket
 s = socket.create_connection(('127.0.0.1', $port))
