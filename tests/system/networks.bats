@@ -417,3 +417,40 @@ print(s.recv(100).decode())"
     [ "$output" = 67108864 ]
     skiff rm -f sink >/dev/null
 }
+
+@test "as root, names the network does not know are forwarded to the container's --dns server" {
+    is_rootless && skip "rootless, the responder's namespace cannot reach a server on the host's loopback port 53"
+    ss -lun | grep -qE '127\.0\.0\.1:53\b|0\.0\.0\.0:53\b|\*:53\b' && skip "something already serves port 53 here"
+    # A one-answer DNS server on the host's loopback: every A query gets 192.0.2.7.
+    python3 -u -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+print("ready", flush=True)
+while True:
+    q, a = s.recvfrom(512)
+    end = 12
+    while q[end] != 0:
+        end += q[end] + 1
+    question = q[12:end + 5]
+    name = []
+    i = 12
+    while q[i]:
+        name.append(q[i + 1:i + 1 + q[i]].decode()); i += q[i] + 1
+    print("asked", ".".join(name), flush=True)
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.7")
+    s.sendto(q[:2] + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) + question + answer, a)' \
+        > "$BATS_TEST_TMPDIR/dns.log" 2>&1 &
+    srv=$!
+    for i in $(seq 1 50); do grep -q ready "$BATS_TEST_TMPDIR/dns.log" && break; sleep 0.1; done
+    skiff network create fwdnet >/dev/null
+    skiff run --rm --network fwdnet --dns 127.0.0.1 busybox nslookup nosuch 10.89.0.1 >/dev/null 2>&1 || true
+    run skiff run --rm --network fwdnet --dns 127.0.0.1 busybox nslookup svc.example.test 10.89.0.1
+    kill "$srv"
+    assert_status 0
+    assert_output_contains "192.0.2.7"
+    run cat "$BATS_TEST_TMPDIR/dns.log"
+    assert_output_contains "asked svc.example.test"
+    # Single labels never leave.
+    [[ "$output" != *"asked nosuch"* ]]
+}
