@@ -3,19 +3,7 @@
 # ps -a with 100 containers ≤ 10 ms, a run -d / stop -t 0 / rm cycle ≥ 10x podman.
 # Both engines get a private store loaded with the same busybox image.
 source "$(dirname "$0")/lib.sh"
-work=$(mktemp -d)
-trap 'S rm -af >/dev/null 2>&1; P rm -af >/dev/null 2>&1; rm -rf "$work" 2>/dev/null' EXIT
-"$top/tests/system/lib/mkimage.sh" "$work/img" >/dev/null
-S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
-sk="$SKIFF --root $work/s-root --runroot $work/s-run"
-S load -q -i "$work/img/docker-archive.tar"
-pd=""
-if have_podman; then
-    P() { podman --root "$work/p-root" --runroot "$work/p-run" --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file "$@"; }
-    pd="podman --root $work/p-root --runroot $work/p-run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file"
-    P load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
-fi
-p_or_empty() { [ -n "$pd" ] && echo "$pd $*"; }
+busybox_stores
 
 compare "run --rm --network none IMAGE true" "$sk run --rm --network none localhost/busybox true" \
     "$(p_or_empty run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none localhost/busybox true)"

@@ -14,6 +14,27 @@ command -v jq >/dev/null || { echo "bench: jq is not installed" >&2; exit 1; }
 
 have_podman() { command -v podman >/dev/null 2>&1; }
 
+# busybox_stores: a temporary skiff store and a podman one, both loaded
+# with the busybox test image and removed on exit. Sets $work, $sk (the
+# skiff command line) and $pd (podman's, "" when podman is missing or
+# cannot load the image); S and P run them.
+busybox_stores() {
+    work=$(mktemp -d)
+    trap 'S rm -af >/dev/null 2>&1; [ -n "$pd" ] && P rm -af >/dev/null 2>&1; rm -rf "$work" 2>/dev/null' EXIT
+    "$top/tests/system/lib/mkimage.sh" "$work/img" >/dev/null
+    sk="$SKIFF --root $work/s-root --runroot $work/s-run"
+    S load -q -i "$work/img/docker-archive.tar"
+    pd=""
+    if have_podman; then
+        pd="podman --root $work/p-root --runroot $work/p-run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file"
+        P load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
+    fi
+}
+S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
+P() { $pd "$@"; }
+# A podman command line for compare, "" when there is no podman.
+p_or_empty() { [ -n "$pd" ] && echo "$pd $*"; }
+
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 
 # compare LABEL SKIFF_CMD [PODMAN_CMD] [HYPERFINE_ARGS...]

@@ -4,21 +4,10 @@
 # Both engines get a private store loaded with the same busybox image; the
 # containers send no traffic.
 source "$(dirname "$0")/lib.sh"
-work=$(mktemp -d)
-trap 'S rm -af >/dev/null 2>&1; rm -rf "$work" 2>/dev/null' EXIT
-"$top/tests/system/lib/mkimage.sh" "$work/img" >/dev/null
-S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
-sk="$SKIFF --root $work/s-root --runroot $work/s-run"
-S load -q -i "$work/img/docker-archive.tar"
-pd=""
-if have_podman; then
-    pd="podman --root $work/p-root --runroot $work/p-run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file"
-    $pd load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
-    # Podman's own private network for the user: pasta where it works, else slirp4netns.
-    pnet=pasta
-    if [ -n "$pd" ] && ! $pd run --rm --network pasta localhost/busybox true >/dev/null 2>&1; then pnet=slirp4netns; fi
-fi
-p_or_empty() { [ -n "$pd" ] && echo "$pd $*"; }
+busybox_stores
+# Podman's own private network for the user: pasta where it works, else slirp4netns.
+pnet=pasta
+if [ -n "$pd" ] && ! $pd run --rm --network pasta localhost/busybox true >/dev/null 2>&1; then pnet=slirp4netns; fi
 
 compare "run --rm IMAGE true (private network, pasta)" "$sk run --rm localhost/busybox true" \
     "$(p_or_empty run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network "${pnet:-pasta}" localhost/busybox true)"
@@ -30,10 +19,10 @@ compare "run --rm --network slirp4netns IMAGE true" "$sk run --rm --network slir
 S network create benchnet >/dev/null
 pdnet=""
 # Podman keeps root's networks in /etc/containers/networks, whatever --root says.
-pnet=skiffbench$$
-if [ -n "$pd" ] && $pd network create "$pnet" >/dev/null 2>&1 &&
-    $pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network "$pnet" localhost/busybox true >/dev/null 2>&1; then
-    pdnet="$pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network $pnet localhost/busybox true"
+pbridge=skiffbench$$
+if [ -n "$pd" ] && $pd network create "$pbridge" >/dev/null 2>&1 &&
+    $pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network "$pbridge" localhost/busybox true >/dev/null 2>&1; then
+    pdnet="$pd run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network $pbridge localhost/busybox true"
 fi
 compare "run --rm --network USERNET IMAGE true (bridge)" "$sk run --rm --network benchnet localhost/busybox true" "$pdnet"
-[ -n "$pd" ] && $pd network rm -f "$pnet" >/dev/null 2>&1 || true
+[ -n "$pd" ] && $pd network rm -f "$pbridge" >/dev/null 2>&1 || true

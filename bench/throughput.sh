@@ -7,16 +7,7 @@
 # Results are Gbit/s (higher is better), appended to bench/RESULTS.md.
 source "$(dirname "$0")/lib.sh"
 command -v iperf3 >/dev/null || { echo "bench: iperf3 is not installed (apt-get install iperf3)" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'S rm -af >/dev/null 2>&1; [ -n "${pd:-}" ] && $pd rm -af >/dev/null 2>&1; rm -rf "$work" 2>/dev/null' EXIT
-"$top/tests/system/lib/mkimage.sh" "$work/img" >/dev/null
-S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
-S load -q -i "$work/img/docker-archive.tar"
-pd=""
-if have_podman; then
-    pd="podman --root $work/p-root --runroot $work/p-run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs --events-backend file"
-    $pd load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
-fi
+busybox_stores
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -16,6 +16,7 @@
 #include "util/error.hpp"
 #include "util/host.hpp"
 #include "util/fs.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 namespace skiff::container {
@@ -197,10 +198,7 @@ void write_etc_files(const Container& c, const std::string& dir, const net::EtcA
 }
 
 std::string find_init_binary() {
-    char self[4096];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) throw_errno("readlink /proc/self/exe");
-    self[n] = 0;
+    std::string self = self_exe();
     std::string dir = fs::dirname(self);
     for (const char* rel : {"/skiff-init", "/src/init/skiff-init", "/../libexec/skiff/skiff-init",
                             "/../lib/skiff/skiff-init"})

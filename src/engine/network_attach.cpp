@@ -1,7 +1,6 @@
 #include "engine/network_attach.hpp"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/containers.hpp"
@@ -128,12 +127,8 @@ net::NetdLease lease_network_daemon(Engine& e, container::MonitorConfig& cfg) {
                 ::dup2(ready_fd, 3);  // dup2 clears close-on-exec
                 // A daemon keeps nothing of its starter's (a test harness
                 // waits for its pipes to close).
-                ::syscall(SYS_close_range, 4U, ~0U, 0U);
-                // Its real path, so that ps shows "skiff" rather than "exe".
-                char self[4096];
-                ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-                std::string exe = n > 0 ? std::string(self, static_cast<size_t>(n)) : "/proc/self/exe";
-                exec_in_child(exe, {"skiff", "__netd", files.dir, helper.empty() ? "-" : helper, "3"});
+                close_fds_from(4);
+                exec_in_child(self_exe(), {"skiff", "__netd", files.dir, helper.empty() ? "-" : helper, "3"});
             },
             false);
     });

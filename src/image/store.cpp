@@ -2,8 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/process.hpp"
 #include "util/host.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -412,7 +411,7 @@ void sync_store_in_background(const state::Paths& paths) {
         ::dup2(null, 1);
         ::dup2(null, 2);
     }
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    close_fds_from(3);
     try {
         // Never the parent's connection: a fresh one of our own.
         state::Database db(database);

@@ -44,6 +44,7 @@ constexpr auto kLinger = std::chrono::seconds(2);
 
 // A container as its monitor registered it (records/ID.json).
 struct Member {
+    Json record;  // as registered (records/ID.json)
     std::string id, name, hostname;
     pid_t monitor = -1;
     std::vector<sockaddr_in> dns;  // its --dns servers
@@ -86,6 +87,7 @@ sockaddr_in inet(const std::string& ip, uint16_t port) {
 
 Member read_member(const Json& j) {
     Member m;
+    m.record = j;
     m.id = j.value("id", "");
     m.name = j.value("name", "");
     m.hostname = j.value("hostname", "");
@@ -156,6 +158,7 @@ private:
     void add(const std::string& id, std::vector<UniqueFd> fds);
     void remove(const std::string& id);
     void update(const std::string& id);
+    Json load_record(const std::string& id) const;
     void reconcile();
     void sweep();
     bool try_quit();
@@ -223,12 +226,8 @@ void Daemon::start() {
 void Daemon::reconcile() {
     // The networks of the registered containers, from their records.
     std::map<std::string, Bridge> want;
-    std::map<std::string, Json> records;
     for (auto& [id, m] : members_) {
-        Json j = Json::parse(fs::read_file_if_exists(files_.record(id)).value_or("{}"), nullptr, false);
-        if (!j.is_object()) continue;
-        records[id] = j;
-        for (auto& n : j.value("networks", Json::array())) {
+        for (auto& n : m.record.value("networks", Json::array())) {
             Bridge b;
             b.name = n.value("bridge", "");
             b.subnet = n.value("subnet", "");
@@ -278,9 +277,9 @@ void Daemon::reconcile() {
     // through the relay (our namespace sees no client but pasta's).
     std::vector<DnatRule> dnat;
     if (!o_.rootless)
-        for (auto& [id, j] : records) {
-            std::string target = j.value("target_ip", "");
-            for (auto& p : j.value("ports", Json::array()))
+        for (auto& [id, m] : members_) {
+            std::string target = m.record.value("target_ip", "");
+            for (auto& p : m.record.value("ports", Json::array()))
                 dnat.push_back({p.value("proto", "tcp"), p.value("host_ip", ""),
                                 static_cast<uint16_t>(p.value("host_port", 0)), target,
                                 static_cast<uint16_t>(p.value("container_port", 0))});
@@ -292,11 +291,16 @@ void Daemon::reconcile() {
     }
 }
 
-void Daemon::add(const std::string& id, std::vector<UniqueFd> fds) {
+Json Daemon::load_record(const std::string& id) const {
     auto text = fs::read_file_if_exists(files_.record(id));
     if (!text) throw Error("no record for container " + id);
     Json j = Json::parse(*text, nullptr, false);
     if (!j.is_object()) throw Error("the record of container " + id + " is not JSON");
+    return j;
+}
+
+void Daemon::add(const std::string& id, std::vector<UniqueFd> fds) {
+    Json j = load_record(id);
     members_[id] = read_member(j);
     relay_.remove(id);
     try {
@@ -319,9 +323,7 @@ void Daemon::add(const std::string& id, std::vector<UniqueFd> fds) {
 // published ports stay.
 void Daemon::update(const std::string& id) {
     if (!members_.count(id)) throw Error("container " + id + " is not registered");
-    Json j = Json::parse(fs::read_file_if_exists(files_.record(id)).value_or(""), nullptr, false);
-    if (!j.is_object()) throw Error("the record of container " + id + " is not JSON");
-    members_[id] = read_member(j);
+    members_[id] = read_member(load_record(id));
     reconcile();
 }
 

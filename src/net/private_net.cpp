@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,7 +55,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& path, const
         for (size_t i = 0; i < high.size(); ++i) ::dup2(high[i], static_cast<int>(3 + i));  // dup2 clears CLOEXEC
         // A long-lived helper must hold nothing else of ours (a pipe whose
         // reader waits for EOF).
-        ::syscall(SYS_close_range, static_cast<unsigned>(3 + high.size()), ~0U, 0U);
+        close_fds_from(static_cast<int>(3 + high.size()));
         ::setsid();
         if (!cwd.empty() && ::chdir(cwd.c_str()) < 0) _exit(127);
         exec_in_child(path, argv);

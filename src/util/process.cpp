@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,15 @@ void exec_in_child(const std::string& path, const std::vector<std::string>& argv
     ::execve(path.c_str(), args.data(), environ);
     std::fprintf(stderr, "exec %s: %s\n", path.c_str(), std::strerror(errno));
     ::_exit(127);
+}
+
+void close_fds_from(int first) noexcept { ::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0U); }
+
+std::string self_exe() {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) throw_errno("readlink /proc/self/exe");
+    return std::string(self, static_cast<size_t>(n));
 }
 
 int shell_status(int wstatus) {

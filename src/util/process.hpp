@@ -45,6 +45,13 @@ ProcessResult run_capture(const std::vector<std::string>& argv, const std::optio
 // stderr and exits 127. Never returns.
 [[noreturn]] void exec_in_child(const std::string& path, const std::vector<std::string>& argv);
 
+// Closes every descriptor from `first` up: a long-lived child (a helper,
+// a daemon) must hold nothing of its parent's (a pipe someone waits on).
+void close_fds_from(int first) noexcept;
+
+// The running binary's real path (not /proc/self/exe: ps would show "exe").
+std::string self_exe();
+
 // Shell-form status from a waitpid status.
 int shell_status(int wstatus);
 
