@@ -454,3 +454,26 @@ while True:
     # Single labels never leave.
     [[ "$output" != *"asked nosuch"* ]]
 }
+
+@test "network prune --filter; connect --mac-address; what is not there yet is an error" {
+    skiff network create --label env=dev pdev >/dev/null
+    skiff network create --label env=prod pprod >/dev/null
+    run skiff network prune -f --filter label=env=dev
+    [ "$output" = pdev ]
+    run skiff network prune -f --filter label!=env=prod
+    [ -z "$output" ]
+    run skiff network prune -f --filter until=1h
+    [ -z "$output" ]
+    run -125 skiff network prune -f --filter color=red
+    assert_output_contains 'invalid filter "color"'
+    skiff create --name mc --network pprod busybox true >/dev/null
+    skiff network create pother >/dev/null
+    skiff network connect --mac-address 02:11:22:33:44:55 pother mc
+    run skiff inspect --format '{{.NetworkSettings.Networks.pother.MacAddress}}' mc
+    [ "$output" = 02:11:22:33:44:55 ]
+    run -125 skiff network connect --ip6 fd00::5 pprod mc
+    assert_output_contains "--ip6: IPv6 on user-defined networks is not implemented yet"
+    skiff network disconnect -f pother mc
+    run -125 skiff network disconnect pother mc
+    assert_output_contains "is not connected to network pother"
+}
