@@ -30,6 +30,18 @@ busybox_stores() {
         P load -q -i "$work/img/docker-archive.tar" >/dev/null || pd=""
     fi
 }
+# settle_fs: before a file-creation benchmark (load, pull). On ext4
+# without a journal (this CI machine's root file system) the inode
+# allocator skips inodes freed in the last 60 s (300 s while their table
+# block is dirty), checking each one: creating 10,000 files after deleting
+# as many costs seconds of kernel time, whoever creates them. Runs must not
+# pay for the clean-up of an earlier run: flush, then let the marks age.
+settle_fs() {
+    sync
+    echo "bench: waiting ${SETTLE_SECONDS:-65} s for freed inodes to age (SETTLE_SECONDS=0 skips)" >&2
+    sleep "${SETTLE_SECONDS:-65}"
+}
+
 S() { "$SKIFF" --root "$work/s-root" --runroot "$work/s-run" "$@"; }
 P() { $pd "$@"; }
 # A podman command line for compare, "" when there is no podman.

@@ -48,18 +48,19 @@ build_archive() {
 chmod a+r "$archive" "$layer" 2>/dev/null || true
 
 work=$(mktemp -d -p "${BENCH_TMP:-/var/tmp}" skiff-bench-load.XXXXXX)
-if [ "$(id -u)" = 0 ]; then
-    wipe_skiff="rm -rf $work/skiff/root"
-    wipe_podman="rm -rf $work/podman/root"
-else
-    # Files of subordinate IDs: only the user namespace may remove them.
-    wipe_skiff="$SKIFF --root $work/skiff/root --runroot $work/skiff/run unshare rm -rf $work/skiff/root"
-    wipe_podman="podman --root $work/podman/root --runroot $work/podman/run unshare rm -rf $work/podman/root"
-fi
+# Between runs the previous store (or tar target) is moved aside, not
+# deleted (see settle_fs in lib.sh); the trash goes at the end.
+mkdir -p "$work/trash"
+wipe_skiff="mv $work/skiff \$(mktemp -d -p $work/trash) 2>/dev/null; true"
+wipe_podman="mv $work/podman \$(mktemp -d -p $work/trash) 2>/dev/null; true"
+wipe_tar="mv $work/tar \$(mktemp -d -p $work/trash) 2>/dev/null; mkdir $work/tar"
 cleanup() {
-    sh -c "$wipe_skiff" 2>/dev/null || true
-    have_podman && { sh -c "$wipe_podman" 2>/dev/null || true; }
-    rm -rf "$work"
+    # Files of subordinate IDs: rootless, only the user namespace may remove them.
+    if [ "$(id -u)" = 0 ]; then
+        rm -rf "$work"
+    else
+        "$SKIFF" --root "$work/x/root" --runroot "$work/x/run" unshare rm -rf "$work" 2>/dev/null || rm -rf "$work"
+    fi
 }
 trap cleanup EXIT
 
@@ -69,8 +70,9 @@ echo "bench: $(du -sh --apparent-size "$layer" | cut -f1) layer; store driver: $
 
 # Every run starts from an empty target and a clean page cache state
 # (sync): a command does not pay for the previous one's writeback.
+settle_fs
 compare_baseline "load minbase docker-archive" "tar -x" "$skiff_load" "$tar_x" \
-    --prepare "sh -c '$wipe_skiff && sync'" --prepare "sh -c 'rm -rf $work/tar && mkdir $work/tar && sync'"
+    --prepare "sh -c '$wipe_skiff && sync'" --prepare "sh -c '$wipe_tar && sync'"
 if have_podman; then
     compare "load minbase docker-archive" "$skiff_load" \
         "podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --events-backend none load -q -i $archive" \
