@@ -12,13 +12,16 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "layers/fsops.hpp"
+#include "layers/job_pool.hpp"
 #include "layers/safe_path.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -30,6 +33,15 @@ namespace {
 // libarchive gets the decompressed stream in blocks this large (filled by
 // BlockPipe's worker thread); file data is written straight from them.
 constexpr size_t kBlock = 1 << 20;
+// Files up to this size are written by the job pool's threads from a copy
+// of their data; larger ones stream from the tar on the parsing thread.
+constexpr int64_t kPooledFile = 1 << 20;
+constexpr size_t kPoolBytes = 64 << 20;
+
+// A failure of a job of the pool, already naming its member.
+struct PooledError : Error {
+    using Error::Error;
+};
 
 struct ArchiveFree {
     void operator()(struct archive* a) const { archive_read_free(a); }
@@ -85,9 +97,19 @@ private:
     void mark_created(const std::vector<std::string>& comps, size_t depth);
     void clear_untouched(int dirfd, const std::string& dir_path);
     void warn_once(bool& flag, const std::string& msg) {
+        std::lock_guard<std::mutex> lock(warn_mu_);
         if (!flag) warn_(msg);
         flag = true;
     }
+    // The pool: a fresh destination (nothing there to replace) and no
+    // rebasing or owner override (docker cp keeps the plain path).
+    void start_pool();
+    // Whether the member at `comps` may meet a file still queued (the same
+    // path, or one of its parents): then the queue must drain first.
+    bool meets_queued(const std::vector<std::string>& comps) const;
+    void drain_pool();
+    bool pooled_regular(int parent, const std::vector<std::string>& comps, int64_t size, const Meta& meta);
+    void finish_file(int fd, const std::string& path, const Meta& meta, bool wrote);
 
     int root_;
     const ApplyOptions& opts_;
@@ -106,7 +128,36 @@ private:
 
     ApplyResult result_;
     bool warned_devices_ = false, warned_xattr_ = false, warned_notsup_ = false;
+    std::mutex warn_mu_;
+
+    // With the pool: every path this apply made (a second member of one
+    // name replaces the first on this thread), the files queued since the
+    // last drain, and the last parent directory handed to the jobs.
+    std::unordered_set<std::string> seen_, queued_;
+    std::string job_parent_key_;
+    std::shared_ptr<UniqueFd> job_parent_;
+    // Last: destroyed first, so no job outlives what it uses.
+    std::unique_ptr<JobPool> pool_;
 };
+
+void Applier::start_pool() {
+    if (!opts_.rebase_from.empty() || opts_.owner || !list_dir(root_).empty()) return;
+    long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+    pool_ = std::make_unique<JobPool>(static_cast<unsigned>(std::clamp(cpus - 1, 1L, 4L)), kPoolBytes);
+}
+
+bool Applier::meets_queued(const std::vector<std::string>& comps) const {
+    if (queued_.empty()) return false;
+    for (size_t n = 1; n <= comps.size(); ++n)
+        if (queued_.count(join_components(comps, n))) return true;
+    return false;
+}
+
+void Applier::drain_pool() {
+    if (!pool_) return;
+    pool_->drain();
+    queued_.clear();
+}
 
 la_ssize_t Applier::read_cb(struct archive* a, void* p, const void** out) {
     auto* self = static_cast<Applier*>(p);
@@ -138,6 +189,7 @@ ApplyResult Applier::run() {
     if (archive_read_open2(ar_.get(), this, nullptr, read_cb, nullptr, nullptr) != ARCHIVE_OK)
         fail_archive("read layer");
     struct archive_entry* e = nullptr;
+    start_pool();
     for (;;) {
         int r = archive_read_next_header(ar_.get(), &e);
         if (r == ARCHIVE_EOF) break;
@@ -146,6 +198,7 @@ ApplyResult Applier::run() {
         entry(e);
         ++result_.entries;
     }
+    drain_pool();
     // The end-of-archive blocks and any padding belong to the diff ID too.
     static_cast<StreamDigests&>(result_) = pipe_.finish();
     finish_dirs();
@@ -192,6 +245,11 @@ void Applier::entry(struct archive_entry* e) {
         throw Error(opts_.what + ": " + err.what());
     }
     try {
+        // Whiteouts and links may touch any earlier path: everything queued
+        // must be on disk first. Other members only wait for their own path.
+        if (pool_ && (archive_entry_hardlink(e) || meets_queued(comps) ||
+                      (!comps.empty() && comps.back().starts_with(kWhiteoutPrefix))))
+            drain_pool();
         if (opts_.whiteouts != WhiteoutMode::None && !comps.empty() &&
             comps.back().starts_with(kWhiteoutPrefix)) {
             if (comps.back() == kOpaqueMarker)
@@ -211,10 +269,16 @@ void Applier::entry(struct archive_entry* e) {
         int parent = walker_.resolve(comps, comps.size() - 1, true,
                                      [&](size_t depth) { mark_created(comps, depth); });
         if (opts_.whiteouts == WhiteoutMode::Apply) mark(comps);
+        bool first = pool_ && seen_.insert(join_components(comps, comps.size())).second;
+        // A second member of one name replaces the first, perhaps a
+        // directory with queued files inside.
+        if (pool_ && !first) drain_pool();
         if (link) return hardlink(parent, comps, link);
         switch (type) {
             case AE_IFDIR: return directory(parent, comps, meta_of(e));
-            case AE_IFREG: return regular(parent, comps, archive_entry_size(e), meta_of(e));
+            case AE_IFREG:
+                if (first && pooled_regular(parent, comps, archive_entry_size(e), meta_of(e))) return;
+                return regular(parent, comps, archive_entry_size(e), meta_of(e));
             case AE_IFLNK: return symlink(parent, comps, archive_entry_symlink(e), meta_of(e));
             case AE_IFCHR:
             case AE_IFBLK:
@@ -224,6 +288,8 @@ void Applier::entry(struct archive_entry* e) {
                 // Sockets and unknown types carry nothing worth keeping.
                 return;
         }
+    } catch (const PooledError&) {
+        throw;  // named its own member
     } catch (const Error& err) {
         throw Error(opts_.what + ": " + cur_path_ + ": " + err.what());
     }
@@ -249,6 +315,7 @@ void Applier::mark(const std::vector<std::string>& comps) {
 
 void Applier::mark_created(const std::vector<std::string>& comps, size_t depth) {
     if (opts_.whiteouts == WhiteoutMode::Apply) touched_.insert(join_components(comps, depth + 1));
+    if (pool_) seen_.insert(join_components(comps, depth + 1));
 }
 
 // Clears whatever holds `leaf` unless it is a directory we may merge into.
@@ -355,17 +422,68 @@ void Applier::regular(int parent, const std::vector<std::string>& comps, int64_t
     }
     // A trailing hole has no data block: extend to the member's size.
     if (pos < size && ::ftruncate(fd.get(), size) < 0) throw_errno("truncate");
+    finish_file(fd.get(), cur_path_, meta, pos > 0);
+}
+
+void Applier::finish_file(int fd, const std::string& path, const Meta& meta, bool wrote) {
     // Start writing the data back now (as dpkg does): the disk works while
     // we unpack the rest, and the syncfs() at the end has little left to
     // wait for. Advisory: an error here is the final sync's to report.
-    if (opts_.sync && pos > 0) ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (opts_.sync && wrote) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     // Order matters: chown clears setuid bits and security.capability, so
     // mode and xattrs come after it; the mtime comes last of all.
-    chown_result(::fchown(fd.get(), static_cast<uid_t>(meta.uid), static_cast<gid_t>(meta.gid)),
-                 cur_path_, meta);
-    if (::fchmod(fd.get(), meta.perm) < 0) throw_errno("chmod");
-    if (!meta.xattrs.empty()) set_xattrs(fd.get(), {}, cur_path_, meta.xattrs, false);
-    if (::futimens(fd.get(), meta.times) < 0) throw_errno("set times");
+    chown_result(::fchown(fd, static_cast<uid_t>(meta.uid), static_cast<gid_t>(meta.gid)), path, meta);
+    if (::fchmod(fd, meta.perm) < 0) throw_errno("chmod");
+    if (!meta.xattrs.empty()) set_xattrs(fd, {}, path, meta.xattrs, false);
+    if (::futimens(fd, meta.times) < 0) throw_errno("set times");
+}
+
+bool Applier::pooled_regular(int parent, const std::vector<std::string>& comps, int64_t size,
+                             const Meta& meta) {
+    if (size > kPooledFile) return false;
+    std::string data;
+    data.reserve(static_cast<size_t>(size));
+    const void* block;
+    size_t len;
+    la_int64_t offset;
+    for (;;) {
+        int r = archive_read_data_block(ar_.get(), &block, &len, &offset);
+        if (r == ARCHIVE_EOF) break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) fail_archive("read");
+        // A hole of a sparse member becomes zeros: a small file need not
+        // stay sparse.
+        if (offset < 0 || offset + static_cast<int64_t>(len) > size)
+            throw Error("a sparse member's data lies outside its size");
+        data.resize(static_cast<size_t>(offset), '\0');
+        data.append(static_cast<const char*>(block), len);
+    }
+    bool wrote = !data.empty();
+    data.resize(static_cast<size_t>(size), '\0');
+    std::string dir_key = join_components(comps, comps.size() - 1);
+    if (!job_parent_ || dir_key != job_parent_key_) {
+        UniqueFd dup(::fcntl(parent, F_DUPFD_CLOEXEC, 0));
+        if (!dup) throw_errno("dup");
+        job_parent_ = std::make_shared<UniqueFd>(std::move(dup));
+        job_parent_key_ = dir_key;
+    }
+    queued_.insert(join_components(comps, comps.size()));
+    size_t bytes = data.size() + 512;
+    pool_->submit(
+        [this, dir = job_parent_, leaf = comps.back(), path = cur_path_, data = std::move(data), meta, wrote] {
+            try {
+                UniqueFd fd(::openat(dir->get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                     0600));
+                if (!fd) throw_errno("create");
+                if (wrote) write_all(fd.get(), data.data(), data.size(), path);
+                else if (!data.empty() && ::ftruncate(fd.get(), static_cast<off_t>(data.size())) < 0)
+                    throw_errno("truncate");
+                finish_file(fd.get(), path, meta, wrote);
+            } catch (const Error& err) {
+                throw PooledError(opts_.what + ": " + path + ": " + err.what());
+            }
+        },
+        bytes);
+    return true;
 }
 
 void Applier::symlink(int parent, const std::vector<std::string>& comps, const char* target,

@@ -518,3 +518,33 @@ TEST_CASE("apply: an early refusal stops the reader thread at once", "[layers]")
     // The worker read ahead a few blocks at most, not the whole stream.
     CHECK(served < (16u << 20));
 }
+
+TEST_CASE("apply: many small files, written beside the parser, keep order with links and whiteouts", "[layers]") {
+    TempDir d;
+    TarBuilder b;
+    for (int i = 0; i < 40; ++i) {
+        std::string dir = "d" + std::to_string(i);
+        b.dir(dir);
+        for (int j = 0; j < 50; ++j) b.file(dir + "/f" + std::to_string(j), dir + ":" + std::to_string(j));
+    }
+    // Each needs a queued file on disk first (the whiteout first of all,
+    // while the queue is longest).
+    b.file("d39/.wh.f48", "");
+    b.file("d12/.wh.gone", "");
+    b.hardlink("link", "d3/f7");
+    b.file("d5/f1", "replaced");
+    b.file("d9", "a file now");
+    auto tar = b.finish();
+    apply_tar(string_reader(tar), d.path(), quiet());
+    CHECK(slurp(d / "d0/f0") == "d0:0");
+    CHECK(slurp(d / "d39/f49") == "d39:49");
+    CHECK(slurp(d / "link") == "d3:7");
+    CHECK(lstat_of(d / "link").st_ino == lstat_of(d / "d3/f7").st_ino);
+    CHECK(slurp(d / "d5/f1") == "replaced");
+    CHECK(slurp(d / "d9") == "a file now");
+    // A whiteout hides only what lower layers brought: this layer's own
+    // file stays (it was on disk before the whiteout was looked at);
+    // other names get overlay's 0:0 character device.
+    CHECK(slurp(d / "d39/f48") == "d39:48");
+    CHECK(S_ISCHR(lstat_of(d / "d12/gone").st_mode));
+}
