@@ -100,9 +100,8 @@ int exists_cmd(Context& ctx, const cli::Args& args) {
 
 int connect_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
-    if (!args.str("ip6").empty()) throw Error("--ip6: IPv6 on user-defined networks is not implemented yet");
     engine::connect_container(e, args.positionals[0], args.positionals[1],
-                              {args.str("ip"), args.str("mac-address"), args.list("alias")});
+                              {args.str("ip"), args.str("mac-address"), args.list("alias"), args.str("ip6")});
     return 0;
 }
 
@@ -142,20 +141,24 @@ void register_networks(cli::Table& t) {
                           "join with run --network NAME; they reach each other by name and alias through skiff's DNS "
                           "responder on the gateway. The bridge (br-ID), its nftables rules and the responder exist "
                           "while a container on the network runs: as root in the host's network namespace, rootless "
-                          "in a per-user namespace joined to the host by pasta or slirp4netns.",
+                          "in a per-user namespace joined to the host by pasta or slirp4netns. With --ipv6 (or an IPv6 --subnet) the "
+                          "network is dual-stack: an IPv6 subnet beside the IPv4 one (--subnet, or a random ULA "
+                          "fdXX:XXXX:XXXX:XXXX::/64 as Podman picks), containers get an address of each (--ip6 picks "
+                          "one) and the responder answers AAAA queries too.",
            .flags = {{"driver", 'd', FlagType::String, "Driver to manage the network (bridge)", "string", "bridge",
                       Complete::Fixed, {"bridge"}},
-                     {"gateway", 0, FlagType::List, "IPv4 gateway for the subnet", "ip"},
+                     {"gateway", 0, FlagType::List, "IPv4 or IPv6 gateway for the subnet of its family", "ip"},
                      {"ignore", 0, FlagType::Bool, "Don't fail if the network already exists"},
                      {"internal", 0, FlagType::Bool, "Restrict external access from this network"},
                      {"ip-range", 0, FlagType::List, "Allocate container IPs from a range (CIDR)", "range"},
-                     {"ipv6", 0, FlagType::Bool, "Enable IPv6 networking (not implemented yet)"},
+                     {"ipv6", 0, FlagType::Bool, "Enable IPv6 networking (dual-stack: an IPv6 subnet beside the IPv4 one)"},
                      {"label", 0, FlagType::List, "Set metadata on a network (key=value)", "list"},
                      {"opt", 'o', FlagType::List, "Set driver specific options (not implemented yet)", "map"},
-                     {"subnet", 0, FlagType::List, "Subnet in CIDR format", "subnet"}},
+                     {"subnet", 0, FlagType::List, "Subnet in CIDR format (one IPv4 and one IPv6 at most)", "subnet"}},
            .handler = create_cmd,
            .max_args = 1,
-           .examples = {"skiff network create appnet", "skiff network create --subnet 10.90.0.0/24 appnet"}});
+           .examples = {"skiff network create appnet", "skiff network create --subnet 10.90.0.0/24 appnet",
+                        "skiff network create --ipv6 --subnet 10.90.1.0/24 --subnet fd00:dead:beef::/64 dualnet"}});
     t.add({.path = "network ls",
            .aliases = {"network list"},
            .usage = "[OPTIONS]",
@@ -215,7 +218,7 @@ void register_networks(cli::Table& t) {
                           "its next start. Only containers created on a user-defined network can join more.",
            .flags = {{"alias", 0, FlagType::List, "Add network-scoped alias for the container", "list"},
                      {"ip", 0, FlagType::String, "IPv4 address", "string"},
-                     {"ip6", 0, FlagType::String, "IPv6 address (not implemented yet)", "string"},
+                     {"ip6", 0, FlagType::String, "IPv6 address (networks created with --ipv6)", "string"},
                      {"mac-address", 0, FlagType::String, "MAC address of the container on this network", "string"}},
            .handler = connect_cmd,
            .min_args = 2,

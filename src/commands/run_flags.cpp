@@ -145,7 +145,7 @@ container::RestartPolicy parse_restart(const std::string& s) {
 }
 
 // One --network value: a mode or network name, Docker's advanced form
-// (name=NET,alias=A,ip=IP,mac-address=MAC) or Podman's (NET:ip=IP,mac=MAC,alias=A).
+// (name=NET,alias=A,ip=IP,ip6=IP6,mac-address=MAC) or Podman's (NET:ip=IP,ip6=IP6,mac=MAC,alias=A).
 container::ContainerSpec::NetworkJoin split_network_value(const std::string& value) {
     container::ContainerSpec::NetworkJoin j;
     std::vector<std::string> opts;
@@ -165,8 +165,9 @@ container::ContainerSpec::NetworkJoin split_network_value(const std::string& val
         auto [k, v] = str::split_once(o, '=');
         if (k == "alias") j.aliases.push_back(v);
         else if (k == "ip" || k == "ip4") j.ip = v;
+        else if (k == "ip6") j.ip6 = v;
         else if (k == "mac" || k == "mac-address") j.mac = v;
-        else throw Error("--network " + value + ": unsupported option \"" + k + "\" (alias, ip, mac-address)");
+        else throw Error("--network " + value + ": unsupported option \"" + k + "\" (alias, ip, ip6, mac-address)");
         if (v.empty()) throw Error("--network " + value + ": option " + k + " needs a value");
     }
     if (net::parse_network_mode(j.name) != "networks")
@@ -183,10 +184,10 @@ void parse_networks(const cli::Args& a, container::ContainerSpec& s) {
     }
     auto choice = net::parse_network_flags(names);
     s.network = choice.mode;
-    std::string ip = a.str("ip"), mac = a.str("mac-address");
+    std::string ip = a.str("ip"), mac = a.str("mac-address"), ip6 = a.str("ip6");
     auto aliases = a.list("network-alias");
     if (choice.mode != "networks") {
-        for (const char* f : {"ip", "mac-address"})
+        for (const char* f : {"ip", "ip6", "mac-address"})
             if (!a.str(f).empty()) throw Error(std::string("--") + f + " needs a user-defined network (--network NAME)");
         if (!aliases.empty()) throw Error("--network-alias needs a user-defined network (--network NAME)");
         return;
@@ -197,6 +198,10 @@ void parse_networks(const cli::Args& a, container::ContainerSpec& s) {
     if (!ip.empty()) {
         if (!first.ip.empty()) throw Error("conflicting options: --ip and --network " + first.name + ":ip=");
         first.ip = ip;
+    }
+    if (!ip6.empty()) {
+        if (!first.ip6.empty()) throw Error("conflicting options: --ip6 and --network " + first.name + ":ip6=");
+        first.ip6 = ip6;
     }
     if (!mac.empty()) {
         if (!first.mac.empty())
@@ -241,6 +246,7 @@ const std::vector<cli::Flag>& create_flags() {
         boolean("init", 0, "Run an init inside the container that forwards signals and reaps processes"),
         boolean("interactive", 'i', "Keep STDIN open even if not attached"),
         string("ip", 0, "Specify a static IPv4 address for the container (user-defined networks)"),
+        string("ip6", 0, "Specify a static IPv6 address for the container (networks created with --ipv6)"),
         string("ipc", 0, "IPC namespace to use (private, host, container:NAME|ID)"),
         list("label", 'l', "Set meta data on a container"),
         list("label-file", 0, "Read in a line delimited file of labels"),

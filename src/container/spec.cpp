@@ -4,7 +4,7 @@ namespace skiff::container {
 
 Json ContainerSpec::to_json() const {
     Json joins = Json::array();
-    for (auto& n : network_joins) joins.push_back({{"name", n.name}, {"ip", n.ip}, {"mac", n.mac}, {"aliases", n.aliases}});
+    for (auto& n : network_joins) joins.push_back({{"name", n.name}, {"ip", n.ip}, {"mac", n.mac}, {"aliases", n.aliases}, {"ip6", n.ip6}});
     Json mounts_json = Json::array();
     for (auto& m : mounts)
         mounts_json.push_back({{"type", m.type}, {"source", m.source}, {"destination", m.destination}, {"options", m.options}});
@@ -79,7 +79,7 @@ ContainerSpec ContainerSpec::from_json(const Json& j) {
     if (j.contains("network_joins") && j["network_joins"].is_array())
         for (auto& n : j["network_joins"])
             s.network_joins.push_back({n.value("name", ""), n.value("ip", ""), n.value("mac", ""),
-                                       n.value("aliases", std::vector<std::string>{})});
+                                       n.value("aliases", std::vector<std::string>{}), n.value("ip6", "")});
     get("tty", s.tty);
     get("interactive", s.interactive);
     get("stop_signal", s.stop_signal);

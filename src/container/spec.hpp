@@ -64,6 +64,7 @@ struct ContainerSpec {
     struct NetworkJoin {
         std::string name, ip, mac;
         std::vector<std::string> aliases;
+        std::string ip6;  // --ip6
     };
     std::vector<NetworkJoin> network_joins;
     std::vector<std::string> publish;  // -p values, parsed by net::parse_publish at start

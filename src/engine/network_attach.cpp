@@ -8,6 +8,7 @@
 #include "engine/userns.hpp"
 #include "net/bridge_attach.hpp"
 #include "net/cidr.hpp"
+#include "net/cidr6.hpp"
 #include "net/netd.hpp"
 #include "net/private_net.hpp"
 #include "util/error.hpp"
@@ -37,7 +38,7 @@ void check_requested_networks(Engine& e, const container::ContainerSpec& spec) {
 
 void attach_requested_networks(Engine& e, const container::Container& c) {
     net::AttachmentRecords recs(e.db());
-    for (auto& j : c.spec.network_joins) recs.attach(c.id, network_for_join(e, j.name), {j.ip, j.mac, j.aliases});
+    for (auto& j : c.spec.network_joins) recs.attach(c.id, network_for_join(e, j.name), {j.ip, j.mac, j.aliases, j.ip6});
 }
 
 std::vector<net::Attachment> container_attachments(Engine& e, const std::string& container_id) {
@@ -47,9 +48,16 @@ std::vector<net::Attachment> container_attachments(Engine& e, const std::string&
 namespace {
 
 Json network_entry(const net::Network& n, const net::Attachment& a) {
-    return {{"id", n.id},         {"name", n.name},         {"bridge", net::bridge_name(n.id)}, {"subnet", n.subnet},
-            {"gateway", n.gateway}, {"internal", n.internal}, {"ifname", a.ifname},               {"ip", a.ip},
-            {"mac", a.mac},       {"aliases", a.aliases}};
+    Json j = {{"id", n.id},         {"name", n.name},         {"bridge", net::bridge_name(n.id)}, {"subnet", n.subnet},
+              {"gateway", n.gateway}, {"internal", n.internal}, {"ifname", a.ifname},               {"ip", a.ip},
+              {"mac", a.mac},       {"aliases", a.aliases}};
+    // Dual-stack (an attachment made before the network had IPv6 has none).
+    if (n.ipv6 && !a.ip6.empty()) {
+        j["subnet6"] = n.subnet6;
+        j["gateway6"] = n.gateway6;
+        j["ip6"] = a.ip6;
+    }
+    return j;
 }
 
 // The "networks" of a container's daemon record, from its attachments.
@@ -101,10 +109,13 @@ Json container_networks_json(Engine& e, const container::Container& c) {
         auto n = net::NetworkRecords(e.db()).get(a.network_id);
         if (!n) continue;
         int prefix = net::parse_cidr(n->subnet).prefix;
+        bool v6 = n->ipv6 && !a.ip6.empty();
         out[n->name] = {{"NetworkID", n->id},   {"EndpointID", ""},     {"Gateway", n->gateway},
                         {"IPAddress", a.ip},    {"IPPrefixLen", prefix}, {"MacAddress", a.mac},
                         {"Aliases", a.aliases}, {"DNSNames", Json::array({c.name, c.id.substr(0, 12)})},
-                        {"IPv6Gateway", ""},    {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}};
+                        {"IPv6Gateway", v6 ? n->gateway6 : ""},
+                        {"GlobalIPv6Address", a.ip6},
+                        {"GlobalIPv6PrefixLen", v6 ? net::parse_cidr6(n->subnet6).prefix : 0}};
     }
     return out;
 }

@@ -6,6 +6,7 @@
 #include "engine/containers.hpp"
 #include "net/attachments.hpp"
 #include "net/cidr.hpp"
+#include "net/cidr6.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -48,11 +49,26 @@ bool matches(const net::Network& n, const std::string& key, const std::string& v
 net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
     if (r.driver != "bridge")
         throw Error("unsupported network driver \"" + r.driver + "\": only bridge is supported");
-    if (r.ipv6) throw Error("--ipv6: IPv6 user-defined networks are not implemented yet");
-    if (r.subnets.size() > 1 || r.gateways.size() > 1 || r.ip_ranges.size() > 1)
-        throw Error("several --subnet, --gateway or --ip-range values are not implemented yet");
-    if (r.subnets.empty() && (!r.gateways.empty() || !r.ip_ranges.empty()))
-        throw Error("--gateway and --ip-range need --subnet");
+    // Docker's several --subnet: one per address family.
+    auto by_family = [](const std::vector<std::string>& values, const char* flag, std::string& v4, std::string& v6) {
+        for (auto& v : values) {
+            std::string& slot = net::is_ipv6_text(v) ? v6 : v4;
+            if (!slot.empty())
+                throw Error(std::string("several IPv") + (&slot == &v6 ? "6" : "4") + " " + flag +
+                            " values: give one IPv4 and one IPv6 at most");
+            slot = v;
+        }
+    };
+    std::string subnet4, subnet6, gateway4, gateway6, range4, range6;
+    by_family(r.subnets, "--subnet", subnet4, subnet6);
+    by_family(r.gateways, "--gateway", gateway4, gateway6);
+    by_family(r.ip_ranges, "--ip-range", range4, range6);
+    if (subnet4.empty() && (!gateway4.empty() || !range4.empty()))
+        throw Error("--gateway and --ip-range need --subnet (an IPv4 one for " +
+                    (gateway4.empty() ? range4 : gateway4) + ")");
+    if (subnet6.empty() && (!gateway6.empty() || !range6.empty()))
+        throw Error("--gateway and --ip-range need --subnet (an IPv6 one for " +
+                    (gateway6.empty() ? range6 : gateway6) + ")");
     net::Network n;
     n.name = r.name;
     n.id = state::random_id();
@@ -63,11 +79,14 @@ net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
         throw Error("network name " + n.name + " already used: network already exists");
     }
     std::vector<net::Ipv4Net> used;
-    for (auto& o : records(e).list())
+    std::vector<net::Ipv6Net> used6;
+    for (auto& o : records(e).list()) {
         if (!o.subnet.empty()) used.push_back(net::parse_cidr(o.subnet));
+        if (!o.subnet6.empty()) used6.push_back(net::parse_cidr6(o.subnet6));
+    }
     net::Ipv4Net subnet;
-    if (!r.subnets.empty()) {
-        subnet = net::parse_cidr(r.subnets[0]);
+    if (!subnet4.empty()) {
+        subnet = net::parse_cidr(subnet4);
         for (auto& o : records(e).list())
             if (!o.subnet.empty() && net::parse_cidr(o.subnet).overlaps(subnet))
                 throw Error("subnet " + net::cidr_string(subnet) + " is already used by network " + o.name);
@@ -76,19 +95,48 @@ net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
     }
     n.subnet = net::cidr_string(subnet);
     uint32_t gw = net::default_gateway(subnet);
-    if (!r.gateways.empty()) {
-        auto g = net::parse_ipv4(r.gateways[0]);
-        if (!g) throw Error("invalid --gateway \"" + r.gateways[0] + "\": not an IPv4 address");
+    if (!gateway4.empty()) {
+        auto g = net::parse_ipv4(gateway4);
+        if (!g) throw Error("invalid --gateway \"" + gateway4 + "\": not an IPv4 address");
         if (!subnet.contains(*g) || *g == subnet.first() || *g == subnet.last())
-            throw Error("--gateway " + r.gateways[0] + " is not a host address of subnet " + n.subnet);
+            throw Error("--gateway " + gateway4 + " is not a host address of subnet " + n.subnet);
         gw = *g;
     }
     n.gateway = net::ipv4_string(gw);
-    if (!r.ip_ranges.empty()) {
-        auto range = net::parse_cidr(r.ip_ranges[0]);
+    if (!range4.empty()) {
+        auto range = net::parse_cidr(range4);
         if (!subnet.contains(range.first()) || !subnet.contains(range.last()))
-            throw Error("--ip-range " + r.ip_ranges[0] + " is not inside subnet " + n.subnet);
+            throw Error("--ip-range " + range4 + " is not inside subnet " + n.subnet);
         n.ip_range = net::cidr_string(range);
+    }
+    // An IPv6 --subnet asks for IPv6 as --ipv6 does (Podman's reading).
+    n.ipv6 = r.ipv6 || !subnet6.empty();
+    if (n.ipv6) {
+        net::Ipv6Net s6;
+        if (!subnet6.empty()) {
+            s6 = net::parse_cidr6(subnet6);
+            for (auto& o : records(e).list())
+                if (!o.subnet6.empty() && net::parse_cidr6(o.subnet6).overlaps(s6))
+                    throw Error("subnet " + net::cidr6_string(s6) + " is already used by network " + o.name);
+        } else {
+            s6 = net::random_ula_subnet(used6);
+        }
+        n.subnet6 = net::cidr6_string(s6);
+        net::Ipv6Addr gw6 = net::default_gateway6(s6);
+        if (!gateway6.empty()) {
+            auto g = net::parse_ipv6(gateway6);
+            if (!g) throw Error("invalid --gateway \"" + gateway6 + "\": not an IPv6 address");
+            if (!s6.contains(*g) || *g == s6.addr)
+                throw Error("--gateway " + gateway6 + " is not a host address of subnet " + n.subnet6);
+            gw6 = *g;
+        }
+        n.gateway6 = net::ipv6_string(gw6);
+        if (!range6.empty()) {
+            auto range = net::parse_cidr6(range6);
+            if (!s6.contains(range.addr) || !s6.contains(range.last()))
+                throw Error("--ip-range " + range6 + " is not inside subnet " + n.subnet6);
+            n.ip_range6 = net::cidr6_string(range);
+        }
     }
     n.driver = r.driver;
     n.internal = r.internal;
@@ -133,6 +181,12 @@ Json inspect_network(Engine& e, const net::Network& n) {
     Json c = {{"Subnet", n.subnet}, {"Gateway", n.gateway}};
     if (!n.ip_range.empty()) c["IPRange"] = n.ip_range;
     config.push_back(c);
+    if (n.ipv6) {
+        Json c6 = {{"Subnet", n.subnet6}, {"Gateway", n.gateway6}};
+        if (!n.ip_range6.empty()) c6["IPRange"] = n.ip_range6;
+        config.push_back(c6);
+    }
+    int prefix6 = n.subnet6.empty() ? 0 : net::parse_cidr6(n.subnet6).prefix;
     Json containers = Json::object();
     int prefix = n.subnet.empty() ? 0 : net::parse_cidr(n.subnet).prefix;
     for (auto& a : net::AttachmentRecords(e.db()).of_network(n.id)) {
@@ -146,7 +200,7 @@ Json inspect_network(Engine& e, const net::Network& n) {
                                       {"EndpointID", ""},
                                       {"MacAddress", a.mac},
                                       {"IPv4Address", a.ip + "/" + std::to_string(prefix)},
-                                      {"IPv6Address", ""}};
+                                      {"IPv6Address", a.ip6.empty() ? "" : a.ip6 + "/" + std::to_string(prefix6)}};
     }
     return {{"Name", n.name},
             {"Id", n.id},

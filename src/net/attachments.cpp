@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "net/cidr6.hpp"
 #include "net/ipam.hpp"
 #include "util/error.hpp"
 #include "util/json.hpp"
@@ -12,7 +13,7 @@ namespace skiff::net {
 
 namespace {
 
-constexpr const char* kColumns = "container_id, network_id, ifname, ip, mac, aliases";
+constexpr const char* kColumns = "container_id, network_id, ifname, ip, mac, aliases, ip6";
 
 Attachment read(state::Statement& st) {
     Attachment a;
@@ -25,6 +26,7 @@ Attachment read(state::Statement& st) {
     if (al.is_array())
         for (auto& x : al)
             if (x.is_string()) a.aliases.push_back(x.get<std::string>());
+    a.ip6 = st.text(6);
     return a;
 }
 
@@ -34,6 +36,8 @@ Attachment AttachmentRecords::attach(const std::string& container_id, const Netw
     if (!r.mac.empty() && !valid_mac(r.mac))
         throw Error("invalid --mac-address \"" + r.mac + "\": expected six hex pairs (02:42:ac:11:00:02), unicast");
     auto pool = pool_of(n.subnet, n.ip_range, n.gateway);
+    if (!r.ip6.empty() && !n.ipv6)
+        throw Error("--ip6 " + r.ip6 + ": network " + n.name + " has no IPv6 (create it with --ipv6)");
     state::Transaction tx(db_);
     auto dup = db_.prepare("SELECT 1 FROM network_attachments WHERE container_id = ?1 AND network_id = ?2");
     dup.bind(1, container_id).bind(2, n.id);
@@ -43,6 +47,11 @@ Attachment AttachmentRecords::attach(const std::string& container_id, const Netw
     ips.bind(1, n.id);
     while (ips.step())
         if (auto a = parse_ipv4(ips.text(0))) used.insert(*a);
+    std::set<Ipv6Addr> used6;
+    auto ip6s = db_.prepare("SELECT ip6 FROM network_attachments WHERE network_id = ?1 AND ip6 != ''");
+    ip6s.bind(1, n.id);
+    while (ip6s.step())
+        if (auto a = parse_ipv6(ip6s.text(0))) used6.insert(*a);
     std::set<std::string> ifnames;
     auto ifs = db_.prepare("SELECT ifname FROM network_attachments WHERE container_id = ?1");
     ifs.bind(1, container_id);
@@ -54,16 +63,22 @@ Attachment AttachmentRecords::attach(const std::string& container_id, const Netw
         if (!ifnames.count("eth" + std::to_string(i))) a.ifname = "eth" + std::to_string(i);
     a.ip = ipv4_string(r.ip.empty() ? next_free_address(pool, used, n.name)
                                     : check_requested_address(pool, r.ip, used, n.name));
+    if (n.ipv6) {
+        auto pool6 = pool6_of(n.subnet6, n.ip_range6, n.gateway6);
+        a.ip6 = ipv6_string(r.ip6.empty() ? next_free_address6(pool6, used6, n.name)
+                                          : check_requested_address6(pool6, r.ip6, used6, n.name));
+    }
     a.mac = r.mac.empty() ? make_mac(container_id + "/" + n.id) : str::lower(r.mac);
     a.aliases = r.aliases;
-    db_.prepare("INSERT INTO network_attachments (container_id, network_id, ifname, ip, mac, aliases) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+    db_.prepare("INSERT INTO network_attachments (container_id, network_id, ifname, ip, mac, aliases, ip6) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .bind(1, a.container_id)
         .bind(2, a.network_id)
         .bind(3, a.ifname)
         .bind(4, a.ip)
         .bind(5, a.mac)
         .bind(6, Json(a.aliases).dump())
+        .bind(7, a.ip6)
         .run();
     tx.commit();
     return a;
@@ -91,7 +106,9 @@ std::vector<Attachment> AttachmentRecords::of_container(const std::string& conta
 
 std::vector<Attachment> AttachmentRecords::of_network(const std::string& network_id) {
     std::vector<Attachment> out;
-    auto st = db_.prepare(std::string("SELECT ") + kColumns + " FROM network_attachments WHERE network_id = ?1");
+    // By container ID: network inspect's Containers in Docker's order (a Go map, marshalled by key).
+    auto st = db_.prepare(std::string("SELECT ") + kColumns +
+                          " FROM network_attachments WHERE network_id = ?1 ORDER BY container_id");
     st.bind(1, network_id);
     while (st.step()) out.push_back(read(st));
     return out;

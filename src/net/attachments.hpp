@@ -15,6 +15,7 @@ struct Attachment {
     std::string ifname;  // eth0, eth1, … inside the container
     std::string ip, mac;
     std::vector<std::string> aliases;
+    std::string ip6;  // "" unless the network is dual-stack
 };
 
 // What a container asks of one network (--network NAME, --ip, --mac-address,
@@ -22,6 +23,7 @@ struct Attachment {
 struct AttachRequest {
     std::string ip, mac;
     std::vector<std::string> aliases;
+    std::string ip6;  // --ip6
 };
 
 class AttachmentRecords {

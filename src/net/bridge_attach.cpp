@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "net/cidr.hpp"
+#include "net/cidr6.hpp"
 #include "net/netlink.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -68,6 +69,9 @@ BridgePort bridge_port_from_json(const Json& n) {
     p.gateway = n.value("gateway", "");
     p.prefix = parse_cidr(n.value("subnet", "")).prefix;
     p.internal = n.value("internal", false);
+    p.ip6 = n.value("ip6", "");
+    p.gateway6 = n.value("gateway6", "");
+    if (!p.ip6.empty()) p.prefix6 = parse_cidr6(n.value("subnet6", "")).prefix;
     return p;
 }
 
@@ -90,12 +94,18 @@ void plug_container(const std::string& bridges_netns, const std::string& contain
             host.set_master(name, p.bridge);
             host.set_up(name);
             ctr.add_ipv4_address(p.ifname, p.ip, p.prefix);
+            if (!p.ip6.empty()) ctr.add_ipv6_address(p.ifname, p.ip6, p.prefix6);
             ctr.set_up(p.ifname);
         }
         // The first network with a way out routes everything else.
         for (auto& p : ports)
             if (!p.internal) {
                 ctr.add_ipv4_default_route(p.gateway);
+                break;
+            }
+        for (auto& p : ports)
+            if (!p.internal && !p.ip6.empty()) {
+                ctr.add_ipv6_default_route(p.ifname, p.gateway6);
                 break;
             }
     });

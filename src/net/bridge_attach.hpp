@@ -15,6 +15,9 @@ struct BridgePort {
     std::string network_id, bridge, ifname, ip, mac, gateway;
     int prefix = 24;
     bool internal = false;  // no default route through it
+    // Dual-stack networks: the IPv6 address and gateway ("" = none).
+    std::string ip6, gateway6;
+    int prefix6 = 64;
 };
 
 // One entry of a netd record's "networks".

@@ -24,7 +24,7 @@ Ipv4Net parse_cidr(const std::string& s) {
     auto ip = parse_ipv4(s.substr(0, slash));
     std::string p = s.substr(slash + 1);
     if (s.find(':') != std::string::npos)
-        throw Error("invalid subnet \"" + s + "\": IPv6 subnets are not implemented yet");
+        throw Error("invalid subnet \"" + s + "\": an IPv6 subnet where an IPv4 one is needed");
     if (!ip || p.empty() || p.size() > 2 || p.find_first_not_of("0123456789") != std::string::npos)
         throw Error("invalid subnet \"" + s + "\": expected ADDRESS/PREFIX");
     int prefix = std::stoi(p);

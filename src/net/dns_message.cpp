@@ -187,6 +187,16 @@ std::vector<uint8_t> build_dns_response(const DnsQuery& q, const DnsAnswer& answ
         put32(out, ip);
         count++;
     }
+    constexpr size_t kAaaaRecord = 2 + 10 + 16;
+    for (auto& ip : answer.aaaa) {
+        if (truncated || out.size() + kAaaaRecord > max_size) {
+            truncated = true;
+            break;
+        }
+        put_record_head(out, kDnsTypeAaaa, answer.ttl, 16);
+        out.insert(out.end(), ip.begin(), ip.end());
+        count++;
+    }
     if (answer.ptr) {
         auto target = encode_dns_name(*answer.ptr);
         if (target && out.size() + 12 + target->size() > max_size) {

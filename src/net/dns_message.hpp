@@ -2,6 +2,7 @@
 // read one query, write the few kinds of answers it gives. No I/O here.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -73,6 +74,7 @@ struct DnsAnswer {
     DnsRcode rcode = DnsRcode::NoError;
     bool authoritative = false;      // AA: set for names of our own networks
     std::vector<uint32_t> a;         // A records, IPv4 in host byte order
+    std::vector<std::array<uint8_t, 16>> aaaa;  // AAAA records, IPv6 in network byte order
     std::optional<std::string> ptr;  // PTR target, with or without trailing dot
     uint32_t ttl = 60;
 };

@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
+#include <utility>
 
 #include "util/error.hpp"
 
@@ -58,7 +60,18 @@ void set_id(std::span<uint8_t> packet, uint16_t id) {
 }  // namespace
 
 DnsResponder::DnsResponder(DnsView view, DnsOptions options)
-    : view_(std::move(view)), options_(options), rng_(std::random_device{}()), buf_(65536) {
+    : view_(std::move(view)),
+      options_(options),
+      rng_(std::random_device{}()),
+      buf_(65536),
+      tcp_(DnsTcpCallbacks{
+               .local = [this](const std::string& network, std::span<const uint8_t> packet,
+                               DnsQuery& q) { return local_reply(network, packet, true, q); },
+               .forward_udp =
+                   [this](uint64_t token, const std::string& network, const sockaddr_in& client, const DnsQuery& q,
+                          std::span<const uint8_t> packet) { forward(network, client, q, packet, token); },
+           },
+           DnsTcpOptions{.upstream_timeout = options.upstream_timeout}) {
     for (size_t i = 0; i < kForwarders; i++) {
         UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!fd) throw_errno("creating the DNS forwarding socket");
@@ -66,7 +79,7 @@ DnsResponder::DnsResponder(DnsView view, DnsOptions options)
     }
 }
 
-void DnsResponder::add_listener(const std::string& network, UniqueFd udp_socket) {
+void DnsResponder::add_listener(const std::string& network, UniqueFd udp_socket, UniqueFd tcp_socket) {
     int flags = fcntl(udp_socket.get(), F_GETFL);
     if (flags < 0 || fcntl(udp_socket.get(), F_SETFL, flags | O_NONBLOCK) < 0)
         throw_errno("making the DNS socket of network " + network + " non-blocking");
@@ -74,11 +87,22 @@ void DnsResponder::add_listener(const std::string& network, UniqueFd udp_socket)
     socklen_t len = sizeof l.addr;
     if (getsockname(udp_socket.get(), reinterpret_cast<sockaddr*>(&l.addr), &len) < 0) l.addr = {};
     l.fd = std::move(udp_socket);
+    if (tcp_socket) tcp_.add_listener(network, std::move(tcp_socket));
+    else tcp_.remove_listener(network);
     listeners_[network] = std::move(l);
+}
+
+void DnsResponder::add_listener6(const std::string& network, UniqueFd udp_socket) {
+    int flags = fcntl(udp_socket.get(), F_GETFL);
+    if (flags < 0 || fcntl(udp_socket.get(), F_SETFL, flags | O_NONBLOCK) < 0)
+        throw_errno("making the IPv6 DNS socket of network " + network + " non-blocking");
+    listeners6_[network] = std::move(udp_socket);
 }
 
 void DnsResponder::remove_listener(const std::string& network) {
     listeners_.erase(network);
+    listeners6_.erase(network);
+    tcp_.remove_listener(network);
     std::vector<Key> gone;
     for (const auto& [key, p] : pending_)
         if (p.network == network) gone.push_back(key);
@@ -88,14 +112,25 @@ void DnsResponder::remove_listener(const std::string& network) {
 std::vector<int> DnsResponder::fds() const {
     std::vector<int> out;
     for (const auto& [network, l] : listeners_) out.push_back(l.fd.get());
+    for (const auto& [network, fd] : listeners6_) out.push_back(fd.get());
     for (const auto& f : forwarders_) out.push_back(f.get());
     return out;
 }
 
-void DnsResponder::handle(int fd) {
+std::vector<pollfd> DnsResponder::poll_fds() const {
+    std::vector<pollfd> out;
+    for (int fd : fds()) out.push_back({fd, POLLIN, 0});
+    for (pollfd p : tcp_.poll_fds()) out.push_back(p);
+    return out;
+}
+
+void DnsResponder::handle(int fd, short revents) {
+    if (tcp_.handle(fd, revents)) return;
     try {
         for (const auto& [network, l] : listeners_)
             if (l.fd.get() == fd) return read_listener(network, fd);
+        for (const auto& [network, l6] : listeners6_)
+            if (l6.get() == fd) return read_listener6(network, fd);
         for (size_t i = 0; i < forwarders_.size(); i++)
             if (forwarders_[i].get() == fd) return read_forwarder(i);
     } catch (...) {
@@ -113,27 +148,61 @@ void DnsResponder::read_listener(const std::string& network, int fd) {
     }
 }
 
+void DnsResponder::read_listener6(const std::string& network, int fd) {
+    for (int i = 0; i < kBatch; i++) {
+        sockaddr_in6 client{};
+        socklen_t len = sizeof client;
+        ssize_t n = recvfrom(fd, buf_.data(), buf_.size(), 0, reinterpret_cast<sockaddr*>(&client), &len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return;
+        if (client.sin6_family != AF_INET6) continue;
+        std::span<const uint8_t> packet(buf_.data(), static_cast<size_t>(n));
+        DnsQuery q;
+        auto reply = local_reply(network, packet, false, q);
+        if (!reply) forward(network, {}, q, packet, 0, &client);
+        else if (!reply->empty()) send_to_client6(network, client, *reply);
+    }
+}
+
+void DnsResponder::send_to_client6(const std::string& network, const sockaddr_in6& client,
+                                   std::span<const uint8_t> data) {
+    auto it = listeners6_.find(network);
+    if (it == listeners6_.end()) return;
+    (void)sendto(it->second.get(), data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&client),
+                 sizeof client);
+}
+
 void DnsResponder::answer(const std::string& network, const sockaddr_in& client, std::span<const uint8_t> packet) {
+    DnsQuery q;
+    auto reply = local_reply(network, packet, false, q);
+    if (!reply) return forward(network, client, q, packet);
+    if (!reply->empty()) send_to_client(network, client, *reply);
+}
+
+std::optional<std::vector<uint8_t>> DnsResponder::local_reply(const std::string& network,
+                                                              std::span<const uint8_t> packet, bool tcp,
+                                                              DnsQuery& q) {
     DnsParseResult r = parse_dns_query(packet);
     switch (r.status) {
     case DnsParseStatus::Drop:
-        return;
+        return std::vector<uint8_t>{};
     case DnsParseStatus::FormErr:
-        return send_to_client(network, client, build_dns_header_response(r.query.id, r.query.flags, DnsRcode::FormErr));
+        return build_dns_header_response(r.query.id, r.query.flags, DnsRcode::FormErr);
     case DnsParseStatus::NotImp:
-        return send_to_client(network, client, build_dns_header_response(r.query.id, r.query.flags, DnsRcode::NotImp));
+        return build_dns_header_response(r.query.id, r.query.flags, DnsRcode::NotImp);
     case DnsParseStatus::Ok:
         break;
     }
-    const DnsQuery& q = r.query;
+    q = std::move(r.query);
     std::optional<DnsAnswer> a;
     try {
         a = local_answer(network, q);
-        if (!a) return forward(network, client, q, packet);
+        if (!a) return std::nullopt;
     } catch (...) {
         a = DnsAnswer{.rcode = DnsRcode::ServFail};
     }
-    send_to_client(network, client, build_dns_response(q, *a, dns_udp_limit(q)));
+    // Over TCP only the length prefix limits an answer.
+    return build_dns_response(q, *a, tcp ? kDnsTcpMaxMessage : dns_udp_limit(q));
 }
 
 std::optional<DnsAnswer> DnsResponder::local_answer(const std::string& network, const DnsQuery& q) {
@@ -154,10 +223,13 @@ std::optional<DnsAnswer> DnsResponder::local_answer(const std::string& network, 
     bool podman_domain = strip_podman_domain(name);
     std::vector<uint32_t> ips;
     if (!name.empty() && view_.lookup) ips = view_.lookup(network, name);
-    if (!ips.empty()) {
+    std::vector<std::array<uint8_t, 16>> ips6;
+    if (!name.empty() && view_.lookup6) ips6 = view_.lookup6(network, name);
+    if (!ips.empty() || !ips6.empty()) {
         // Other types of a known name: NOERROR without records (NODATA), so
         // that resolvers asking A and AAAA together keep the A answer.
         if (question.type == kDnsTypeA || question.type == kDnsTypeAny) a.a = std::move(ips);
+        if (question.type == kDnsTypeAaaa || question.type == kDnsTypeAny) a.aaaa = std::move(ips6);
         return a;
     }
     // A single label cannot be a public name: asking upstream only leaks
@@ -170,14 +242,17 @@ std::optional<DnsAnswer> DnsResponder::local_answer(const std::string& network, 
 }
 
 void DnsResponder::forward(const std::string& network, const sockaddr_in& client, const DnsQuery& q,
-                           std::span<const uint8_t> packet) {
+                           std::span<const uint8_t> packet, uint64_t tcp, const sockaddr_in6* client6) {
     Pending p;
-    if (view_.upstreams) {
-        for (sockaddr_in u : view_.upstreams(network, ntohl(client.sin_addr.s_addr))) {
+    if (client6 && view_.upstreams6) {
+        std::array<uint8_t, 16> ip6{};
+        std::memcpy(ip6.data(), &client6->sin6_addr, ip6.size());
+        for (sockaddr_in u : view_.upstreams6(network, ip6)) {
             u.sin_family = AF_INET;
-            // Forwarding to one of our own listeners would bounce the query forever.
             if (!is_listener_addr(u)) p.upstreams.push_back(u);
         }
+    } else {
+        p.upstreams = upstreams_of(network, client6 ? 0 : ntohl(client.sin_addr.s_addr));
     }
     std::optional<Key> key;
     if (!p.upstreams.empty()) {
@@ -185,10 +260,15 @@ void DnsResponder::forward(const std::string& network, const sockaddr_in& client
         key = new_key();
     }
     if (!key) {
-        return send_to_client(network, client, build_dns_response(q, DnsAnswer{.rcode = DnsRcode::ServFail}));
+        if (tcp) return tcp_.udp_answered(tcp, std::nullopt, {});
+        auto servfail = build_dns_response(q, DnsAnswer{.rcode = DnsRcode::ServFail});
+        if (client6) return send_to_client6(network, *client6, servfail);
+        return send_to_client(network, client, servfail);
     }
+    p.tcp = tcp;
     p.network = network;
     p.client = client;
+    if (client6) p.client6 = *client6;
     p.query = q;
     p.packet.assign(packet.begin(), packet.end());
     set_id(p.packet, static_cast<uint16_t>(*key));
@@ -252,16 +332,41 @@ bool DnsResponder::reply_matches(const Pending& p, std::span<const uint8_t> repl
 
 void DnsResponder::relay(Key key, Pending& p, std::span<uint8_t> reply) {
     set_id(reply, p.query.id);
-    send_to_client(p.network, p.client, reply);
+    if (uint64_t token = std::exchange(p.tcp, 0)) {
+        sockaddr_in from = p.upstreams[p.current];
+        erase(key);
+        // Truncated or not: DnsTcp asks again over TCP when it must.
+        return tcp_.udp_answered(token, reply, from);
+    }
+    if (p.client6) send_to_client6(p.network, *p.client6, reply);
+    else send_to_client(p.network, p.client, reply);
     erase(key);
 }
 
 void DnsResponder::fail(Key key, Pending& p) {
-    send_to_client(p.network, p.client, build_dns_response(p.query, DnsAnswer{.rcode = DnsRcode::ServFail}));
+    if (uint64_t token = std::exchange(p.tcp, 0)) {
+        erase(key);
+        return tcp_.udp_answered(token, std::nullopt, {});
+    }
+    auto servfail = build_dns_response(p.query, DnsAnswer{.rcode = DnsRcode::ServFail});
+    if (p.client6) send_to_client6(p.network, *p.client6, servfail);
+    else send_to_client(p.network, p.client, servfail);
     erase(key);
 }
 
+std::vector<sockaddr_in> DnsResponder::upstreams_of(const std::string& network, uint32_t client_ip) const {
+    std::vector<sockaddr_in> out;
+    if (!view_.upstreams) return out;
+    for (sockaddr_in u : view_.upstreams(network, client_ip)) {
+        u.sin_family = AF_INET;
+        // Forwarding to one of our own listeners would bounce the query forever.
+        if (!is_listener_addr(u)) out.push_back(u);
+    }
+    return out;
+}
+
 void DnsResponder::expire(Clock::time_point now) {
+    tcp_.expire(now);
     try {
         std::vector<Key> due;
         for (const auto& [key, p] : pending_)
@@ -277,20 +382,25 @@ void DnsResponder::expire(Clock::time_point now) {
 }
 
 std::optional<std::chrono::milliseconds> DnsResponder::next_timeout() const {
-    if (pending_.empty()) return std::nullopt;
+    auto tcp = tcp_.next_timeout();
+    if (pending_.empty()) return tcp;
     Clock::time_point first = Clock::time_point::max();
     for (const auto& [key, p] : pending_) first = std::min(first, p.deadline);
     auto left = first - Clock::now();
     if (left <= Clock::duration::zero()) return std::chrono::milliseconds(0);
     // Rounded up: waking before the deadline would only spin.
-    return std::chrono::ceil<std::chrono::milliseconds>(left);
+    auto udp = std::chrono::ceil<std::chrono::milliseconds>(left);
+    return tcp ? std::min(udp, *tcp) : udp;
 }
 
 void DnsResponder::erase(Key key) {
     auto it = pending_.find(key);
     if (it == pending_.end()) return;
+    uint64_t tcp = it->second.tcp;
     by_age_.erase(it->second.seq);
     pending_.erase(it);
+    // A TCP client's query given up (the oldest beyond max_pending): SERVFAIL there.
+    if (tcp) tcp_.udp_answered(tcp, std::nullopt, {});
 }
 
 std::optional<DnsResponder::Key> DnsResponder::new_key() {

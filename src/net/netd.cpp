@@ -20,9 +20,11 @@
 #include <set>
 
 #include "net/cidr.hpp"
+#include "net/cidr6.hpp"
 #include "net/dns_responder.hpp"
 #include "net/netd_client.hpp"
 #include "net/netlink.hpp"
+#include "net/nft6_rules.hpp"
 #include "net/nft_rules.hpp"
 #include "net/port_relay.hpp"
 #include "net/private_net.hpp"
@@ -41,6 +43,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kLinger = std::chrono::seconds(2);
+// Rootless: the firewall mark and routing table that deliver the relay's
+// replies locally; the namespace is ours alone, any values would do.
+constexpr uint32_t kRelayMark = 0x736b;
+constexpr uint32_t kRelayTable = 0x736b;
 
 // A container as its monitor registered it (records/ID.json).
 struct Member {
@@ -50,6 +56,7 @@ struct Member {
     std::vector<sockaddr_in> dns;  // its --dns servers
     struct Net {
         std::string network_id, ip;
+        std::string ip6;  // dual-stack networks
         std::vector<std::string> names;  // lower case: name, short ID, hostname, aliases
     };
     std::vector<Net> nets;
@@ -58,6 +65,7 @@ struct Member {
 struct Bridge {
     std::string name, subnet, gateway;
     bool internal = false;
+    std::string subnet6, gateway6;  // dual-stack networks
 };
 
 using str::lower;
@@ -98,6 +106,7 @@ Member read_member(const Json& j) {
         Member::Net net;
         net.network_id = n.value("id", "");
         net.ip = n.value("ip", "");
+        net.ip6 = n.value("ip6", "");
         std::set<std::string> names = {lower(m.name), lower(m.id.substr(0, 12))};
         if (!m.hostname.empty()) names.insert(lower(m.hostname));
         for (auto& a : n.value("aliases", std::vector<std::string>{})) names.insert(lower(a));
@@ -134,14 +143,60 @@ std::optional<std::string> address_in_use(const std::string& ip) {
     return found;
 }
 
-// The responder's socket on a network's gateway.
-UniqueFd dns_socket(const Bridge& b) {
-    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+// The interface that has this IPv6 address here, if any.
+std::optional<std::string> address6_in_use(const std::string& ip) {
+    auto want = parse_ipv6(ip);
+    ifaddrs* list = nullptr;
+    if (!want || ::getifaddrs(&list) < 0) return std::nullopt;
+    std::optional<std::string> found;
+    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+            std::memcmp(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, want->data(), want->size()) == 0)
+            found = i->ifa_name;
+    ::freeifaddrs(list);
+    return found;
+}
+
+// The responder's socket on a network's gateway (UDP, or TCP: dns_tcp.hpp).
+UniqueFd dns_socket(const Bridge& b, int type = SOCK_DGRAM) {
+    UniqueFd s(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
     if (!s) throw_errno("socket");
+    // The connections the responder closed linger in TIME_WAIT: the next
+    // daemon on this gateway must still bind.
+    int one = 1;
+    if (type == SOCK_STREAM) ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     auto addr = inet(b.gateway, 53);
     if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
         throw_errno("bind the DNS responder to " + b.gateway + ":53");
     return s;
+}
+
+// The responder's UDP socket on a dual-stack network's IPv6 gateway.
+UniqueFd dns_socket6(const Bridge& b) {
+    UniqueFd s(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno("socket");
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_port = htons(53);
+    auto ip = parse_ipv6(b.gateway6);
+    if (!ip) throw Error("not an IPv6 address: " + b.gateway6);
+    std::memcpy(&addr.sin6_addr, ip->data(), ip->size());
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("bind the DNS responder to [" + b.gateway6 + "]:53");
+    return s;
+}
+
+// A dual-stack bridge: IPv6 on (a host whose default is off still gets it
+// here, as Docker does), the gateway address, and forwarding when the
+// network has a way out.
+void setup_ipv6(Netlink& nl, const Bridge& b) {
+    if (!fs::exists("/proc/sys/net/ipv6"))
+        throw Error("network subnet " + b.subnet6 + " needs IPv6, which this kernel has disabled (ipv6.disable=1)");
+    write_sysctl("/proc/sys/net/ipv6/conf/" + b.name + "/disable_ipv6", "0\n");
+    nl.add_ipv6_address(b.name, b.gateway6, parse_cidr6(b.subnet6).prefix);
+    const std::string forwarding = "/proc/sys/net/ipv6/conf/all/forwarding";
+    if (!b.internal && str::trim(fs::read_file_if_exists(forwarding).value_or("")) != "1")
+        write_sysctl(forwarding, "1\n");
 }
 
 class Daemon {
@@ -188,7 +243,12 @@ void Daemon::start() {
         uplink_->wait_ready();
         UniqueFd ns(::open(uplink_->netns_path().c_str(), O_RDONLY | O_CLOEXEC));
         if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) throw_errno("enter the networks' namespace");
-        Netlink().set_up("lo");
+        Netlink nl;
+        nl.set_up("lo");
+        // The relay connects to containers from its clients' addresses;
+        // the containers' replies come back to it (nft_rules.hpp).
+        nl.route_marked_locally(kRelayMark, kRelayTable);
+        relay_.set_transparent(true);
         dns_forward = helper_addresses(o_.helper).dns_forward;
     }
     // Routing between the bridges and the uplink (rootless: only inside
@@ -204,6 +264,14 @@ void Daemon::start() {
                     if (auto a = parse_ipv4(n.ip)) out.push_back(*a);
         return out;
     };
+    view.lookup6 = [this](const std::string& net, const std::string& name) {
+        std::vector<Ipv6Addr> out;
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && std::find(n.names.begin(), n.names.end(), name) != n.names.end())
+                    if (auto a = parse_ipv6(n.ip6)) out.push_back(*a);
+        return out;
+    };
     view.reverse = [this](const std::string& net, uint32_t ip) -> std::optional<std::string> {
         for (auto& [_, m] : members_)
             for (auto& n : m.nets)
@@ -214,6 +282,12 @@ void Daemon::start() {
         for (auto& [_, m] : members_)
             for (auto& n : m.nets)
                 if (n.network_id == net && parse_ipv4(n.ip) == client && !m.dns.empty()) return m.dns;
+        return host_dns_;
+    };
+    view.upstreams6 = [this](const std::string& net, const Ipv6Addr& client) {
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && parse_ipv6(n.ip6) == client && !m.dns.empty()) return m.dns;
         return host_dns_;
     };
     dns_ = std::make_unique<DnsResponder>(view);
@@ -233,6 +307,8 @@ void Daemon::reconcile() {
             b.subnet = n.value("subnet", "");
             b.gateway = n.value("gateway", "");
             b.internal = n.value("internal", false);
+            b.subnet6 = n.value("subnet6", "");
+            b.gateway6 = n.value("gateway6", "");
             want[n.value("id", "")] = b;
         }
     }
@@ -256,6 +332,10 @@ void Daemon::reconcile() {
         if (auto taken = address_in_use(b.gateway); taken && *taken != b.name)
             throw Error("network subnet " + b.subnet + " is in use on this host (" + b.gateway + " is on " + *taken +
                         ": another store's network?); create the network with another --subnet");
+        if (!b.gateway6.empty())
+            if (auto taken = address6_in_use(b.gateway6); taken && *taken != b.name)
+                throw Error("network subnet " + b.subnet6 + " is in use on this host (" + b.gateway6 + " is on " +
+                            *taken + ": another store's network?); create the network with another --subnet");
         nl.create_bridge(b.name);
         try {
             nl.add_ipv4_address(b.name, b.gateway, parse_cidr(b.subnet).prefix);
@@ -263,7 +343,16 @@ void Daemon::reconcile() {
             // The host's loopback clients of published ports are DNAT'd
             // onto the bridge (nft_rules.hpp); the kernel drops them unless told.
             if (!o_.rootless) write_sysctl("/proc/sys/net/ipv4/conf/" + b.name + "/route_localnet", "1\n");
-            dns_->add_listener(id, dns_socket(b));
+            if (!b.subnet6.empty()) setup_ipv6(nl, b);
+            // Without TCP (something else has the port) names still resolve over UDP.
+            UniqueFd dns_tcp;
+            try {
+                dns_tcp = dns_socket(b, SOCK_STREAM);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "netd: %s: DNS over TCP is off on this network\n", e.what());
+            }
+            dns_->add_listener(id, dns_socket(b), std::move(dns_tcp));
+            if (!b.subnet6.empty()) dns_->add_listener6(id, dns_socket6(b));
         } catch (...) {
             nl.delete_link(b.name);
             throw;
@@ -272,9 +361,12 @@ void Daemon::reconcile() {
     }
     std::vector<BridgeRules> rules;
     for (auto& [_, b] : bridges_) rules.push_back({b.name, b.subnet, b.internal});
+    std::vector<Bridge6Rules> rules6;
+    for (auto& [_, b] : bridges_)
+        if (!b.subnet6.empty()) rules6.push_back({b.name, b.subnet6, b.internal});
     // As root the kernel forwards what other hosts send to a published
     // port, so the container sees their address; rootless everything comes
-    // through the relay (our namespace sees no client but pasta's).
+    // through the relay, which connects from its client's address.
     std::vector<DnatRule> dnat;
     if (!o_.rootless)
         for (auto& [id, m] : members_) {
@@ -284,7 +376,7 @@ void Daemon::reconcile() {
                                 static_cast<uint16_t>(p.value("host_port", 0)), target,
                                 static_cast<uint16_t>(p.value("container_port", 0))});
         }
-    std::string script = nft_script(table_, rules, dnat);
+    std::string script = nft_script(table_, rules, dnat, o_.rootless ? kRelayMark : 0) + nft6_script(table_, rules6);
     if (script != applied_) {
         apply_nft(script);
         applied_ = script;
@@ -397,7 +489,7 @@ void Daemon::teardown() noexcept {
         Netlink nl;
         for (auto& [id, b] : bridges_) nl.delete_link(b.name);
         bridges_.clear();
-        if (!applied_.empty()) apply_nft(nft_script(table_, {}));
+        if (!applied_.empty()) apply_nft(nft_script(table_, {}) + nft6_script(table_, {}));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "netd: cleaning up: %s\n", e.what());
     }
@@ -410,7 +502,7 @@ int Daemon::loop() {
         std::vector<pollfd> p;
         p.push_back({listener_.get(), POLLIN, 0});
         p.push_back({relay_.fd(), POLLIN, 0});
-        for (int fd : dns_->fds()) p.push_back({fd, POLLIN, 0});
+        for (pollfd d : dns_->poll_fds()) p.push_back(d);
         int timeout = 1000;
         if (auto t = dns_->next_timeout()) timeout = std::min<int>(timeout, static_cast<int>(t->count()));
         if (members_.empty()) timeout = std::min(timeout, 100);
@@ -421,7 +513,7 @@ int Daemon::loop() {
             if (p[0].revents) handle_client(listener_.get());
             if (p[1].revents) relay_.run();
             for (size_t i = 2; i < p.size(); ++i)
-                if (p[i].revents) dns_->handle(p[i].fd);
+                if (p[i].revents) dns_->handle(p[i].fd, p[i].revents);
         }
         dns_->expire(now);
         if (now >= next_sweep) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -429,6 +430,50 @@ bool Netlink::add_ipv4_default_route(const std::string& gateway) {
     fail(what, a.error, a.detail);
 }
 
+void Netlink::add_ipv6_address(const std::string& name, const std::string& ip, int prefix) {
+    check_ifname(name);
+    std::string what = "add address " + ip + "/" + std::to_string(prefix) + " to " + name;
+    in6_addr addr{};
+    if (::inet_pton(AF_INET6, ip.c_str(), &addr) != 1) throw Error(what + ": \"" + ip + "\" is not an IPv6 address");
+    if (prefix < 0 || prefix > 128) throw Error(what + ": the prefix length must be 0 to 128");
+    int index = index_or_throw(name, what);
+    Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+    ifaddrmsg ifa{};
+    ifa.ifa_family = AF_INET6;
+    ifa.ifa_prefixlen = static_cast<unsigned char>(prefix);
+    ifa.ifa_flags = IFA_F_NODAD;
+    ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+    ifa.ifa_index = static_cast<unsigned>(index);
+    r.body(ifa);
+    r.attr(IFA_LOCAL, &addr, sizeof addr);
+    r.attr(IFA_ADDRESS, &addr, sizeof addr);
+    Answer a = request(r.bytes(), what);
+    if (a.error == 0 || a.error == EEXIST) return;
+    fail(what, a.error, a.detail);
+}
+
+bool Netlink::add_ipv6_default_route(const std::string& name, const std::string& gateway) {
+    std::string what = "add the IPv6 default route via " + gateway;
+    in6_addr gw{};
+    if (::inet_pton(AF_INET6, gateway.c_str(), &gw) != 1)
+        throw Error(what + ": \"" + gateway + "\" is not an IPv6 address");
+    int index = index_or_throw(name, what);
+    Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    rtmsg rt{};
+    rt.rtm_family = AF_INET6;
+    rt.rtm_table = RT_TABLE_MAIN;
+    rt.rtm_protocol = RTPROT_BOOT;
+    rt.rtm_scope = RT_SCOPE_UNIVERSE;
+    rt.rtm_type = RTN_UNICAST;
+    r.body(rt);
+    r.attr(RTA_GATEWAY, &gw, sizeof gw);
+    r.attr_u32(RTA_OIF, static_cast<uint32_t>(index));
+    Answer a = request(r.bytes(), what);
+    if (a.error == 0) return true;
+    if (a.error == EEXIST) return false;
+    fail(what, a.error, a.detail);
+}
+
 void Netlink::delete_link(const std::string& name) {
     check_ifname(name);
     Request r(RTM_DELLINK, 0);
@@ -444,6 +489,33 @@ std::string Netlink::mac_of(const std::string& name) {
     Link link = get_link(name);
     if (link.index < 0) throw Error("read the MAC address of " + name + ": no interface " + name);
     return link.mac;
+}
+
+void Netlink::route_marked_locally(uint32_t mark, uint32_t table) {
+    std::string what = "route marked packets to local sockets";
+    {
+        Request r(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL);
+        fib_rule_hdr h{};
+        h.family = AF_INET;
+        h.action = FR_ACT_TO_TBL;
+        r.body(h);
+        r.attr_u32(FRA_FWMARK, mark);
+        r.attr_u32(FRA_TABLE, table);
+        Answer a = request(r.bytes(), what + " (rule)");
+        if (a.error != 0 && a.error != EEXIST) fail(what + " (rule)", a.error, a.detail);
+    }
+    Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    rtmsg rt{};
+    rt.rtm_family = AF_INET;
+    rt.rtm_table = RT_TABLE_UNSPEC;
+    rt.rtm_protocol = RTPROT_BOOT;
+    rt.rtm_scope = RT_SCOPE_HOST;
+    rt.rtm_type = RTN_LOCAL;
+    r.body(rt);
+    r.attr_u32(RTA_TABLE, table);
+    r.attr_u32(RTA_OIF, static_cast<uint32_t>(index_or_throw("lo", what)));
+    Answer a = request(r.bytes(), what + " (route)");
+    if (a.error != 0 && a.error != EEXIST) fail(what + " (route)", a.error, a.detail);
 }
 
 std::string make_mac(const std::string& seed) {

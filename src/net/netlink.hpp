@@ -42,10 +42,21 @@ public:
     // A default route via `gateway` in the main table; false when a default
     // route exists already (a container on several networks keeps its first).
     bool add_ipv4_default_route(const std::string& gateway);
+    // IPv6: without duplicate address detection, so the address is usable
+    // at once (a container's first packet must not meet a tentative one).
+    void add_ipv6_address(const std::string& name, const std::string& ip, int prefix);
+    // The default IPv6 route via `gateway` on interface `name`; false when
+    // one exists already.
+    bool add_ipv6_default_route(const std::string& name, const std::string& gateway);
     // A missing interface is fine. Deleting one end of a veth pair deletes both.
     void delete_link(const std::string& name);
     // "aa:bb:cc:dd:ee:ff"
     std::string mac_of(const std::string& name);
+    // Packets carrying `mark` go to this namespace's own sockets, whatever
+    // their destination (`ip rule add fwmark MARK lookup TABLE` and `ip route
+    // add local 0.0.0.0/0 dev lo table TABLE`): the replies to a transparent
+    // socket bound to another host's address. Both may exist already.
+    void route_marked_locally(uint32_t mark, uint32_t table);
 
 private:
     struct Link {

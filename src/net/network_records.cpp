@@ -19,6 +19,9 @@ Network read(state::Statement& st) {
         n.ip_range = c.value("ip_range", "");
         n.internal = c.value("internal", false);
         n.ipv6 = c.value("ipv6", false);
+        n.subnet6 = c.value("subnet6", "");
+        n.gateway6 = c.value("gateway6", "");
+        n.ip_range6 = c.value("ip_range6", "");
         if (c.contains("labels") && c["labels"].is_object())
             for (auto& [k, v] : c["labels"].items()) n.labels[k] = v.get<std::string>();
     }
@@ -30,6 +33,11 @@ Network read(state::Statement& st) {
 bool NetworkRecords::insert(const Network& n) {
     Json c = {{"driver", n.driver}, {"subnet", n.subnet}, {"gateway", n.gateway}, {"ip_range", n.ip_range},
               {"internal", n.internal}, {"ipv6", n.ipv6}, {"labels", n.labels}};
+    if (n.ipv6) {
+        c["subnet6"] = n.subnet6;
+        c["gateway6"] = n.gateway6;
+        c["ip_range6"] = n.ip_range6;
+    }
     db_.prepare("INSERT OR IGNORE INTO networks (id, name, created, config) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, n.id)
         .bind(2, n.name)

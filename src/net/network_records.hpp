@@ -17,6 +17,8 @@ struct Network {
     int64_t created = 0;  // ns
     std::string driver = "bridge";
     std::string subnet, gateway, ip_range;  // CIDR, address, CIDR ("" = the whole subnet)
+    // IPv6 of a dual-stack network (ipv6 true): the same three ("" when not).
+    std::string subnet6, gateway6, ip_range6;
     bool internal = false, ipv6 = false;
     std::map<std::string, std::string> labels;
 };

@@ -8,11 +8,15 @@
 namespace skiff::net {
 
 std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges,
-                       const std::vector<DnatRule>& dnat) {
+                       const std::vector<DnatRule>& dnat, uint32_t relay_mark) {
     // "add table" first makes the delete valid when the table is missing.
     std::string s = "add table ip " + table + "\ndelete table ip " + table + "\n";
     if (bridges.empty()) return s;
     s += "table ip " + table + " {\n";
+    if (relay_mark)
+        s += "  chain mark_relayed {\n    type filter hook prerouting priority mangle; policy accept;\n"
+             "    meta l4proto { tcp, udp } socket transparent 1 meta mark set " +
+             std::to_string(relay_mark) + "\n  }\n";
     s += "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n";
     if (!dnat.empty())
         for (auto& b : bridges) s += "    ip saddr 127.0.0.0/8 oifname \"" + b.bridge + "\" masquerade\n";

@@ -30,9 +30,11 @@ struct DnatRule {
 // bridges: masquerade of traffic leaving a subnet (not for --internal
 // networks, which get no way out at all), no traffic between two
 // different networks, and the published ports' DNAT. An empty list of
-// bridges deletes the table.
+// bridges deletes the table. A non-zero relay_mark marks the packets
+// bound to the port relay's transparent sockets (PortRelay::set_transparent),
+// which policy routing then delivers locally.
 std::string nft_script(const std::string& table, const std::vector<BridgeRules>& bridges,
-                       const std::vector<DnatRule>& dnat = {});
+                       const std::vector<DnatRule>& dnat = {}, uint32_t relay_mark = 0);
 
 // Runs the script with `nft -f -` in the caller's network namespace.
 void apply_nft(const std::string& script);

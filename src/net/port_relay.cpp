@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 
@@ -116,14 +117,55 @@ void PortRelay::run() {
     std::erase_if(streams_, [](auto& s) { return s->dead; });
 }
 
+namespace {
+
+// The client's IPv4 address (v4-mapped ones of a dual-stack listener
+// included), unless it is a loopback one: those cannot cross a bridge.
+std::optional<sockaddr_in> foreign_ipv4(const sockaddr_storage& ss) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    if (ss.ss_family == AF_INET) {
+        a = reinterpret_cast<const sockaddr_in&>(ss);
+    } else if (ss.ss_family == AF_INET6) {
+        auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss);
+        if (!IN6_IS_ADDR_V4MAPPED(&a6.sin6_addr)) return std::nullopt;
+        std::memcpy(&a.sin_addr, a6.sin6_addr.s6_addr + 12, 4);
+        a.sin_port = a6.sin6_port;
+    } else {
+        return std::nullopt;
+    }
+    if ((ntohl(a.sin_addr.s_addr) >> 24) == 127) return std::nullopt;
+    return a;
+}
+
+}  // namespace
+
+UniqueFd PortRelay::socket_to(const sockaddr_storage& client, int type) {
+    UniqueFd s(::socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!s || !transparent_) return s;
+    auto from = foreign_ipv4(client);
+    if (!from) return s;
+    int one = 1;
+    // Best effort: without it the container sees our address, as before.
+    if (::setsockopt(s.get(), SOL_IP, IP_TRANSPARENT, &one, sizeof one) < 0) return s;
+    if (::bind(s.get(), reinterpret_cast<const sockaddr*>(&*from), sizeof *from) == 0) return s;
+    // The client's port is taken here (another client of the same
+    // address and port, through another published port): any port will do.
+    from->sin_port = 0;
+    if (::bind(s.get(), reinterpret_cast<const sockaddr*>(&*from), sizeof *from) == 0) return s;
+    return UniqueFd(::socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
 void PortRelay::accept_tcp(Endpoint& l) {
     for (;;) {
-        UniqueFd c(::accept4(l.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        sockaddr_storage peer{};
+        socklen_t peer_len = sizeof peer;
+        UniqueFd c(::accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!c) return;  // EAGAIN, or a connection that went away before we took it
         auto s = std::make_unique<Stream>();
         s->owner = l.owner;
         s->client = std::move(c);
-        s->server = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        s->server = socket_to(peer, SOCK_STREAM);
         if (!s->server) continue;
         if (::connect(s->server.get(), reinterpret_cast<const sockaddr*>(&l.target), sizeof l.target) < 0 &&
             errno != EINPROGRESS)
@@ -244,7 +286,7 @@ void PortRelay::udp_in(Endpoint& l) {
             f->listener = &l;
             f->client = from;
             f->client_len = len;
-            f->sock = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+            f->sock = socket_to(from, SOCK_DGRAM);
             if (!f->sock ||
                 ::connect(f->sock.get(), reinterpret_cast<const sockaddr*>(&l.target), sizeof l.target) < 0)
                 continue;

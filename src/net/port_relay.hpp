@@ -30,6 +30,11 @@ public:
     void add(const std::string& owner, UniqueFd listener, bool udp, const sockaddr_in& target);
     // Closes the owner's listeners and every connection through them.
     void remove(const std::string& owner);
+    // Connections to the containers then come from the client's own
+    // address (IP_TRANSPARENT) rather than ours, loopback clients aside:
+    // the namespace must route the replies to its local sockets
+    // (Netlink::route_marked_locally and nft's `socket transparent`).
+    void set_transparent(bool on) { transparent_ = on; }
     // The fd to poll for POLLIN; then call run() (it never blocks).
     int fd() const { return ep_.get(); }
     void run();
@@ -47,7 +52,10 @@ private:
     void close_stream(Stream* s);
     void watch(int fd, uint32_t events, void* tag, bool add);
 
+    UniqueFd socket_to(const sockaddr_storage& client, int type);
+
     UniqueFd ep_;
+    bool transparent_ = false;
     std::vector<std::unique_ptr<Endpoint>> endpoints_;
     std::vector<std::unique_ptr<Stream>> streams_;
     std::vector<std::unique_ptr<Flow>> flows_;

@@ -99,6 +99,12 @@ CREATE TABLE network_attachments (
 );
 CREATE INDEX network_attachments_by_network ON network_attachments(network_id);
 )sql",
+        // Version 5: IPv6 addresses on dual-stack networks ('' = none), as
+        // unique on their network as the IPv4 ones.
+        R"sql(
+ALTER TABLE network_attachments ADD COLUMN ip6 TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX network_attachments_ip6 ON network_attachments(network_id, ip6) WHERE ip6 != '';
+)sql",
     };
     return all;
 }

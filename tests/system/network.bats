@@ -315,7 +315,7 @@ next bridge" ]
     [ -z "$output" ]
 }
 
-@test "network create errors; what is not implemented yet (IPv6) says so" {
+@test "network create errors" {
     run skiff network create --subnet 10.89.0.5/24 bad
     assert_status 125
     assert_output_contains "host bits are set"
@@ -330,9 +330,9 @@ next bridge" ]
     assert_output_contains "reserved"
     run skiff network create -d macvlan mv
     assert_status 125
-    run skiff network create --ipv6 v6
+    run skiff network create --ipv6 --subnet fd00:5e:ff::1/64 v6
     assert_status 125
-    assert_output_contains "not implemented yet"
+    assert_output_contains "host bits are set"
     run skiff network connect wide somectr
     assert_status 125
     assert_output_contains "no such container"

@@ -327,7 +327,7 @@ for i in range(10):
 }
 
 @test "as root, a client from another host keeps its address through a published port" {
-    is_rootless && skip "rootless, published ports of user-defined networks go through the relay: the rootless namespace sees no other client than pasta"
+    is_rootless && skip "making the other host's namespace needs root (the next test covers a rootless user's container)"
     # "Another host": a network namespace of the test's own, on a veth pair.
     TEST_NETNS=skt$$
     ip netns add "$TEST_NETNS"
@@ -366,6 +366,80 @@ print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
     assert_output_contains "peer 10.250.77.2"
     assert_output_contains "peer 10.89.0.1"
     skiff rm -f src >/dev/null
+}
+
+@test "a rootless user's container on a user network sees a client of another host through the relay" {
+    is_rootless && skip "making the other host's namespace needs root: the root pass runs skiff as the test user"
+    user=${SKIFF_TEST_USER:-skiffci}
+    id "$user" >/dev/null 2>&1 || skip "no unprivileged user $user"
+    TEST_NETNS=skr$$
+    ip netns add "$TEST_NETNS"
+    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
+    ip addr add 10.250.78.1/30 dev "${TEST_NETNS}h"
+    ip link set "${TEST_NETNS}h" up
+    ip -n "$TEST_NETNS" addr add 10.250.78.2/30 dev "${TEST_NETNS}c"
+    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
+    ustore=$(runuser -u "$user" -- mktemp -d /tmp/skiff-relay.XXXXXX)
+    urt=/run/user/$(id -u "$user")
+    mkdir -p "$urt" && chown "$user:" "$urt" && chmod 0700 "$urt"
+    U() {
+        runuser -u "$user" -- env -i PATH="$PATH" HOME=/tmp XDG_RUNTIME_DIR="$urt" \
+            "$SKIFF" --root "$ustore/root" --runroot "$ustore/run" "$@"
+    }
+    U load -q -i "$TEST_IMAGES/docker-archive.tar" >/dev/null
+    U network create relaynet >/dev/null
+    port=$(free_port)
+    uport=$(free_port)
+    U run -d --name rsrc --network relaynet --dns 127.0.0.9 -v /:/host:ro -p "$port:8000" -p "$uport:8001/udp" \
+        busybox chroot /host /usr/bin/python3 -u -c '
+import select, socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8000))
+s.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("0.0.0.0", 8001))
+print("ready", flush=True)
+while True:
+    for r in select.select([s, u], [], [])[0]:
+        if r is s:
+            c, a = s.accept()
+            print("peer", a[0], flush=True)
+            c.sendall(b"hi")
+            c.close()
+        else:
+            d, a = u.recvfrom(100)
+            print("udp peer", a[0], flush=True)
+            u.sendto(b"hu", a)' >/dev/null
+    for i in $(seq 1 50); do U logs rsrc 2>/dev/null | grep -q ready && break; sleep 0.1; done
+    run ip netns exec "$TEST_NETNS" python3 -c "
+import socket
+print(socket.create_connection(('10.250.78.1', $port), timeout=3).recv(10))"
+    ok_remote=$status out_remote=$output
+    run ip netns exec "$TEST_NETNS" python3 -c "
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(3)
+u.sendto(b'x', ('10.250.78.1', $uport))
+print(u.recvfrom(10)[0])"
+    ok_udp=$status out_udp=$output
+    run python3 -c "
+import socket
+print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
+    ok_local=$status out_local=$output
+    logs=$(U logs rsrc 2>&1)
+    U rm -f rsrc >/dev/null
+    for i in $(seq 1 100); do pgrep -f -- "__netd $ustore/run/netd" >/dev/null || break; sleep 0.1; done
+    U unshare rm -rf "$ustore" 2>/dev/null || rm -rf "$ustore"
+    echo "remote: $ok_remote $out_remote; udp: $ok_udp $out_udp; local: $ok_local $out_local; logs: $logs"
+    [ "$ok_remote" = 0 ] && [[ "$out_remote" == *hi* ]]
+    [ "$ok_udp" = 0 ] && [[ "$out_udp" == *hu* ]]
+    [[ "$logs" == *"udp peer 10.250.78.2"* ]]
+    [ "$ok_local" = 0 ] && [[ "$out_local" == *hi* ]]
+    # The other host's own address; the host's loopback client arrives
+    # from the gateway (a loopback address cannot cross the bridge).
+    [[ "$logs" == *"peer 10.250.78.2"* ]]
+    [[ "$logs" == *"peer 10.89.0.1"* ]]
 }
 
 @test "as root, another store's network on a subnet in use is refused, and leaves no bridge" {
@@ -472,7 +546,7 @@ while True:
     run skiff inspect --format '{{.NetworkSettings.Networks.pother.MacAddress}}' mc
     [ "$output" = 02:11:22:33:44:55 ]
     run -125 skiff network connect --ip6 fd00::5 pprod mc
-    assert_output_contains "--ip6: IPv6 on user-defined networks is not implemented yet"
+    assert_output_contains "network pprod has no IPv6 (create it with --ipv6)"
     skiff network disconnect -f pother mc
     run -125 skiff network disconnect pother mc
     assert_output_contains "is not connected to network pother"
