@@ -1,6 +1,5 @@
 #include "engine/containers.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -121,20 +120,6 @@ std::optional<int> await_exit(int sock, int timeout_ms) {
         while (lines.next(line))
             if (line.rfind("exit ", 0) == 0) return std::atoi(line.c_str() + 5);
     }
-}
-
-void close_fds_except(const std::vector<int>& keep) {
-    std::vector<int> doomed;
-    if (DIR* d = ::opendir("/proc/self/fd")) {
-        int self = ::dirfd(d);
-        while (auto* ent = ::readdir(d)) {
-            int fd = std::atoi(ent->d_name);
-            if (ent->d_name[0] == '.' || fd < 3 || fd == self) continue;
-            if (std::find(keep.begin(), keep.end(), fd) == keep.end()) doomed.push_back(fd);
-        }
-        ::closedir(d);
-    }
-    for (int fd : doomed) ::close(fd);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -52,6 +53,18 @@ void exec_in_child(const std::string& path, const std::vector<std::string>& argv
 }
 
 void close_fds_from(int first) noexcept { ::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0U); }
+
+void close_fds_except(std::vector<int> keep) noexcept {
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 3;
+    for (int fd : keep) {
+        if (fd < static_cast<int>(next)) continue;  // below 3, negative or a repeat
+        if (static_cast<unsigned>(fd) > next)
+            ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0U);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    close_fds_from(static_cast<int>(next));
+}
 
 std::string self_exe() {
     char self[4096];

@@ -48,6 +48,9 @@ ProcessResult run_capture(const std::vector<std::string>& argv, const std::optio
 // Closes every descriptor from `first` up: a long-lived child (a helper,
 // a daemon) must hold nothing of its parent's (a pipe someone waits on).
 void close_fds_from(int first) noexcept;
+// Closes every descriptor from 3 up except those in `keep` (negative
+// entries are ignored): close_range() over the gaps, no /proc walk.
+void close_fds_except(std::vector<int> keep) noexcept;
 
 // The running binary's real path (not /proc/self/exe: ps would show "exe").
 std::string self_exe();
