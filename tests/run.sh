@@ -50,6 +50,8 @@ mkdir -p "$stage/build" "$stage/tests"
 cp "$build/skiff" "$stage/build/skiff"
 ln -s skiff "$stage/build/skiff-runtime"
 cp "$build/src/init/skiff-init" "$stage/build/skiff-init"
+# The idle monitor (issue 6): skiff finds it next to itself.
+cp "$build/src/monitor_idle/skiff-monitor" "$stage/build/skiff-monitor"
 cp -r "$top/tests/system" "$stage/tests/system"
 cp -r "$top/man" "$top/completions" "$stage/"
 echo "== building the busybox test image"

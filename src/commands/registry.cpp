@@ -20,6 +20,7 @@ cli::Table build_table() {
     register_volumes(t);
     register_networks(t);
     register_container_data(t);
+    register_monitor_resume(t);
     return t;
 }
 

@@ -21,5 +21,6 @@ void register_cp(cli::Table& t);  // system df, system prune, system reset
 void register_volumes(cli::Table& t);
 void register_networks(cli::Table& t);
 void register_container_data(cli::Table& t);  // diff, export, commit
+void register_monitor_resume(cli::Table& t);  // __monitor-resume (hidden)
 
 }  // namespace skiff::commands

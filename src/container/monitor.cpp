@@ -18,9 +18,11 @@
 #include <thread>
 
 #include "container/bundle.hpp"
+#include "container/handoff.hpp"
 #include "container/journald.hpp"
 #include "container/logs.hpp"
 #include "container/users.hpp"
+#include "monitor_idle/protocol.hpp"
 #include "net/container_net.hpp"
 #include "oci/runtime.hpp"
 #include "state/db.hpp"
@@ -73,9 +75,16 @@ public:
     explicit Monitor(MonitorConfig cfg) : cfg_(std::move(cfg)), db_(cfg_.database), records_(db_) {}
 
     int run();
+    // After skiff-monitor: the exit it saw, its clients (handoff.hpp).
+    int resume(const Json& state, const std::vector<std::string>& words);
 
 private:
     void prepare();
+    void open_log();
+    void open_signals();
+    void make_runtime();
+    int supervise(bool resumed);
+    void hand_off();
     void mount_rootfs();
     bool start_once();
     void loop();
@@ -106,6 +115,9 @@ private:
     bool exited_ = false;
     int exit_status_ = 0;
     std::string detach_seq_;
+    // The restart back-off, kept across the handoff.
+    int64_t started_ns_ = 0;
+    int backoff_ms_ = 100;
 };
 
 std::string signal_exit_text(int status) { return std::to_string(status); }
@@ -173,25 +185,10 @@ void Monitor::prepare() {
     in.default_capabilities = cfg_.default_capabilities;
     Json config = make_oci_config(in);
     fs::write_volatile(cfg_.paths.bundle() + "/config.json", config.dump(2));
-    log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
-    if (cfg_.log_driver == "journald") {
-        const auto& c = cfg_.container;
-        auto tag = c.spec.log_opts.count("tag") ? c.spec.log_opts.at("tag") : "";
-        log_->use_journal(c.id, c.name, journal_tag(tag, c.id, c.name, c.image_name, c.image_id));
-    }
+    open_log();
     listener_ = unixsock::listen_at(cfg_.paths.attach_socket());
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGHUP);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    sigfd_ = UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    oci::RuntimeOptions ro;
-    ro.root = cfg_.runtime_root;
-    ro.warn = [](const std::string& m) { std::fprintf(stderr, "WARNING: %s\n", m.c_str()); };
-    rt_ = std::make_unique<oci::Runtime>(ro);
+    open_signals();
+    make_runtime();
     if (cfg_.client_ctl >= 0) {
         auto c = std::make_unique<Client>();
         c->detach_seq = detach_seq_;
@@ -201,6 +198,35 @@ void Monitor::prepare() {
         if (cfg_.client_fds[2] >= 0) c->err = UniqueFd(cfg_.client_fds[2]);
         clients_.push_back(std::move(c));
     }
+}
+
+std::string journal_tag_of(const Container& c) {
+    auto tag = c.spec.log_opts.count("tag") ? c.spec.log_opts.at("tag") : "";
+    return journal_tag(tag, c.id, c.name, c.image_name, c.image_id);
+}
+
+void Monitor::open_log() {
+    log_ = std::make_unique<LogWriter>(cfg_.paths.log(), cfg_.log_driver, cfg_.log_max_size);
+    const auto& c = cfg_.container;
+    if (cfg_.log_driver == "journald") log_->use_journal(c.id, c.name, journal_tag_of(c));
+}
+
+void Monitor::open_signals() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    sigfd_ = UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+void Monitor::make_runtime() {
+    oci::RuntimeOptions ro;
+    ro.root = cfg_.runtime_root;
+    ro.warn = [](const std::string& m) { std::fprintf(stderr, "WARNING: %s\n", m.c_str()); };
+    rt_ = std::make_unique<oci::Runtime>(ro);
 }
 
 bool Monitor::start_once() {
@@ -417,12 +443,14 @@ void Monitor::loop() {
             if (c->in && !c->detached) add(c->in.get(), [this, cp] { handle_client_input(*cp); });
         }
         // A container that keeps running leaves the monitor relaying and
-        // waiting: after a second of that, the pages of start-up code need
-        // not stay resident (issue 6's memory target). Not sooner: a
-        // short-lived container's exit must not wait for it.
+        // waiting: after a second of that, the small skiff-monitor takes
+        // over (issue 6's memory target), or, without it, the pages of
+        // start-up code are let go. Not sooner: a short-lived container's
+        // exit must not wait for it.
         int n = ::poll(pfds.data(), pfds.size(), pages_released_ ? -1 : 1000);
         if (n == 0 && !pages_released_) {
             pages_released_ = true;
+            hand_off();  // returns only when it could not
             memory::release_startup_pages();
             continue;
         }
@@ -520,29 +548,37 @@ void Monitor::finish(int status) {
 
 int Monitor::run() {
     prepare();
-    int backoff_ms = 100;
+    return supervise(false);
+}
+
+// Starts the container and follows it until no restart is due; resumed:
+// the container already ran and exited under skiff-monitor.
+int Monitor::supervise(bool resumed) {
     for (;;) {
-        exited_ = false;
-        int64_t started = timeutil::now_ns();
-        try {
-            start_once();
-        } catch (const Error& e) {
-            for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
-            net_->release();
-            records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
-            fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
-            if (cfg_.container.spec.remove) remove_container();
-            return kExitEngine;
+        if (!resumed) {
+            exited_ = false;
+            started_ns_ = timeutil::now_ns();
+            try {
+                start_once();
+            } catch (const Error& e) {
+                for (auto& c : clients_) tell(*c, std::string("error ") + e.what());
+                net_->release();
+                records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
+                fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
+                if (cfg_.container.spec.remove) remove_container();
+                return kExitEngine;
+            }
+            loop();
         }
-        loop();
+        resumed = false;
         finish(exit_status_);
         if (!should_restart(exit_status_)) break;
         records_.bump_restart(cfg_.container.id);
         ++cfg_.container.restart_count;
         // Docker's back-off: doubling from 100 ms, reset after 10 s of running.
-        if (timeutil::now_ns() - started > 10'000'000'000LL) backoff_ms = 100;
-        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-        backoff_ms = std::min(backoff_ms * 2, 60000);
+        if (timeutil::now_ns() - started_ns_ > 10'000'000'000LL) backoff_ms_ = 100;
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms_));
+        backoff_ms_ = std::min(backoff_ms_ * 2, 60000);
         if (stopped_by_user_) break;
     }
     net_->release();
@@ -551,30 +587,119 @@ int Monitor::run() {
     return 0;
 }
 
-}  // namespace
+// Issue 6: this process (the forked skiff, megabytes of code and
+// relocations) becomes skiff-monitor, which needs well under 1 MiB. What it
+// cannot know travels in the handoff file for `__monitor-resume`. An
+// external runtime's `run` process and slirp4netns's exit pipe are not
+// handed over: those containers keep the big monitor.
+void Monitor::hand_off() {
+    if (cfg_.runtime != "builtin" || external_.pid() > 0 || net_->helper() == "slirp4netns" || exited_) return;
+    std::string program = find_idle_monitor();
+    if (program.empty()) return;
+    std::string file = handoff_file(cfg_.paths);
+    std::vector<int> fds = {out_r_.get(), err_r_.get(), console_.get(), in_w_.get(), listener_.get()};
+    try {
+        Json state = monitor_config_to_json(cfg_);
+        state["started_ns"] = started_ns_;
+        state["backoff_ms"] = backoff_ms_;
+        fs::write_volatile(file, state.dump());
+        std::vector<std::string> argv = {program,
+                                         "state=" + file,
+                                         "skiff=" + self_exe(),
+                                         "pid=" + std::to_string(pid_),
+                                         "out=" + std::to_string(out_r_.get()),
+                                         "err=" + std::to_string(err_r_.get()),
+                                         "console=" + std::to_string(console_.get()),
+                                         "in=" + std::to_string(in_w_.get()),
+                                         "listener=" + std::to_string(listener_.get()),
+                                         "log=" + cfg_.log_driver,
+                                         "log_path=" + cfg_.paths.log(),
+                                         "log_max=" + std::to_string(cfg_.log_max_size),
+                                         "keys=" + idle::to_hex(detach_seq_),
+                                         std::string("stopped=") + (stopped_by_user_ ? "1" : "0")};
+        if (cfg_.log_driver == "journald") {
+            const auto& c = cfg_.container;
+            argv.push_back("journal_id=" + c.id);
+            argv.push_back("journal_name=" + c.name);
+            argv.push_back("journal_tag=" + journal_tag_of(c));
+        }
+        for (auto& c : clients_) {
+            idle::ClientSpec cs{c->ctl.get(), c->in.get(), c->out.get(), c->err.get(), c->detached, c->detach_seq};
+            argv.push_back("client=" + idle::encode_client(cs));
+            for (int fd : {cs.ctl, cs.in, cs.out, cs.err}) fds.push_back(fd);
+        }
+        for (int fd : fds) set_inheritable(fd, true);
+        std::vector<char*> raw;
+        for (auto& a : argv) raw.push_back(a.data());
+        raw.push_back(nullptr);
+        ::execve(program.c_str(), raw.data(), environ);
+        std::fprintf(stderr, "WARNING: exec %s: %s; the monitor stays\n", program.c_str(), std::strerror(errno));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "WARNING: handing the monitor over to %s: %s\n", program.c_str(), e.what());
+    }
+    for (int fd : fds) set_inheritable(fd, false);
+    ::unlink(file.c_str());
+}
 
-std::string parse_detach_keys(const std::string& spec) {
-    std::string out;
-    if (spec.empty()) return out;
-    for (auto& k : str::split(spec, ',')) {
-        std::string key = str::lower(str::trim(k));
-        if (key.rfind("ctrl-", 0) == 0 && key.size() == 6) {
-            char c = key[5];
-            if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 1);
-            else if (c == '@') out += '\0';
-            else if (c == '[') out += '\x1b';
-            else if (c == '\\') out += '\x1c';
-            else if (c == ']') out += '\x1d';
-            else if (c == '^') out += '\x1e';
-            else if (c == '_') out += '\x1f';
-            else throw Error("invalid detach key \"" + k + "\"");
-        } else if (key.size() == 1) {
-            out += key[0];
+int Monitor::resume(const Json& state, const std::vector<std::string>& words) {
+    auto c = records_.get(cfg_.container.id);
+    if (!c) throw Error("container " + cfg_.container.id + " is gone");
+    cfg_.container = std::move(*c);
+    started_ns_ = state.value("started_ns", int64_t{0});
+    backoff_ms_ = state.value("backoff_ms", 100);
+    detach_seq_ = parse_detach_keys(cfg_.detach_keys);
+    // Descriptors are ours again; none may leak into a restart's runtime.
+    auto own = [](const std::string& v) {
+        int fd = std::atoi(v.c_str());
+        if (fd < 0) return UniqueFd();
+        set_inheritable(fd, false);
+        return UniqueFd(fd);
+    };
+    exited_ = true;
+    for (size_t i = 1; i < words.size(); ++i) {
+        std::string v;
+        idle::ClientSpec cs;
+        if (idle::word_value(words[i], "exit", v)) {
+            exit_status_ = std::atoi(v.c_str());
+        } else if (idle::word_value(words[i], "stopped", v)) {
+            stopped_by_user_ = v == "1";
+        } else if (idle::word_value(words[i], "listener", v)) {
+            listener_ = own(v);
+        } else if (idle::word_value(words[i], "client", v) && idle::decode_client(v, cs)) {
+            auto cl = std::make_unique<Client>();
+            cl->ctl = own(std::to_string(cs.ctl));
+            cl->in = own(std::to_string(cs.in));
+            cl->out = own(std::to_string(cs.out));
+            cl->err = own(std::to_string(cs.err));
+            cl->detached = cs.detached;
+            cl->detach_seq = cs.detach_seq;
+            clients_.push_back(std::move(cl));
         } else {
-            throw Error("invalid detach key \"" + k + "\": expected ctrl-<value> or a single character");
+            throw Error("__monitor-resume: unknown word " + words[i]);
         }
     }
-    return out;
+    ::unlink(handoff_file(cfg_.paths).c_str());
+    net_ = std::make_unique<net::ContainerNetwork>(network_request(cfg_));
+    net_->resume();
+    driver_ = layers::make_driver(cfg_.rootfs.driver, cfg_.rootfs.options);
+    open_log();
+    open_signals();
+    make_runtime();
+    return supervise(true);
+}
+
+}  // namespace
+
+int resume_monitor(const std::vector<std::string>& words) {
+    try {
+        if (words.empty()) throw Error("__monitor-resume: no handoff file");
+        Json state = Json::parse(fs::read_file(words[0]));
+        Monitor m(monitor_config_from_json(state));
+        return m.resume(state, words);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "Error: %s\n", e.what());
+        return kExitEngine;
+    }
 }
 
 int run_monitor(MonitorConfig cfg) {

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "container/detach_keys.hpp"
 #include "container/record.hpp"
 #include "container/volume_mount.hpp"
 #include "layers/driver.hpp"
@@ -56,7 +57,9 @@ struct MonitorConfig {
 // Never returns to the caller's stack: its result is the child's exit status.
 int run_monitor(MonitorConfig cfg);
 
-// "ctrl-p,ctrl-q" → the bytes to watch for; empty disables detaching.
-std::string parse_detach_keys(const std::string& spec);
+// The monitor exec'd skiff-monitor and that exec'd `skiff __monitor-resume
+// FILE WORDS...` once the container exited (container/handoff.hpp): finishes
+// as run_monitor would have. Its result is the process's exit status.
+int resume_monitor(const std::vector<std::string>& words);
 
 }  // namespace skiff::container

@@ -106,6 +106,12 @@ void ContainerNetwork::release() noexcept {
     }
 }
 
+void ContainerNetwork::resume() {
+    begun_ = true;
+    if (req_.mode == "networks") registered_ = plugged_ = true;
+    if (priv_) priv_->resume(published_ports(req_.dir));
+}
+
 EtcAddresses ContainerNetwork::etc_addresses() const {
     EtcAddresses a;
     if (!helper_.empty()) {

@@ -48,6 +48,9 @@ public:
     // The monitor is done with the container (no restart): user-defined
     // networks forget it.
     void release() noexcept;
+    // The monitor resumed after the idle monitor (container/handoff.hpp):
+    // the network is as begin() and ready() left it, in this same process.
+    void resume();
     EtcAddresses etc_addresses() const;
 
 private:

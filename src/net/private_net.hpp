@@ -44,6 +44,12 @@ public:
     bool started() const { return helper_pid_ > 0 || ready_; }
     // Stops the helper and releases the namespace (idempotent).
     void stop() noexcept;
+    // The monitor resumed (ContainerNetwork::resume): pasta's daemon runs,
+    // recorded in the pid file, with these ports.
+    void resume(std::vector<PortMapping> ports) {
+        ports_ = std::move(ports);
+        ready_ = true;
+    }
     // Waits for the helpers stop() killed.
     void reap() noexcept;
 

@@ -285,7 +285,8 @@ echo "== journal"; journalctl ${JOURNAL_DIR:+-D "$JOURNAL_DIR"} -o verbose "CONT
 echo "== id ${id:0:12}"
 $S run -d --name f --log-driver journald busybox sh -c 'sleep 0.3; echo late' >/dev/null
 echo "== follow"; timeout 10 $S logs -f f 2>&1
-$S run --name t --log-driver journald --log-opt 'tag=app-{{.Name}}' busybox echo tagged >/dev/null 2>&1
+# Past the first second: the line and its tag come from skiff-monitor (issue 6).
+$S run --name t --log-driver journald --log-opt 'tag=app-{{.Name}}' busybox sh -c 'sleep 1.5; echo tagged' >/dev/null 2>&1
 tid=$($S inspect --format '{{.Id}}' t)
 echo "== tag"; journalctl ${JOURNAL_DIR:+-D "$JOURNAL_DIR"} -o verbose "CONTAINER_ID_FULL=$tid" 2>&1 | grep -E '^ +(SYSLOG_IDENTIFIER|CONTAINER_TAG)=' | sed 's/^ *//'
 echo "== end"
