@@ -187,6 +187,7 @@ void write_etc_files(const Container& c, const std::string& dir, const net::EtcA
     e.name = c.name;
     e.host_network = c.spec.network == "host";
     e.container_ip = a.ip;
+    e.container_ip6 = a.ip6;
     e.host_gateway = a.host_gateway;
     e.dns_forward = a.dns_forward;
     e.dns_responders = a.dns_responders;

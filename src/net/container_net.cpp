@@ -124,6 +124,8 @@ EtcAddresses ContainerNetwork::etc_addresses() const {
         a.ip = bridge_ports_.front().ip;
         a.host_gateway = req_.uplink_gateway.empty() ? bridge_ports_.front().gateway : req_.uplink_gateway;
         for (auto& p : bridge_ports_) a.dns_responders.push_back(p.gateway);
+        for (auto& p : bridge_ports_)
+            if (!p.ip6.empty() && a.ip6.empty()) a.ip6 = p.ip6;
     }
     return a;
 }

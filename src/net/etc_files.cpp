@@ -32,6 +32,7 @@ std::string hosts_file(const EtcFiles& e) {
         std::string names = e.hostname;
         if (!e.name.empty() && e.name != e.hostname) names += " " + e.name;
         hosts += (e.container_ip.empty() ? "127.0.1.1" : e.container_ip) + "\t" + names + "\n";
+        if (!e.container_ip6.empty()) hosts += e.container_ip6 + "\t" + names + "\n";
     }
     if (!e.host_gateway.empty()) hosts += e.host_gateway + "\thost.containers.internal host.docker.internal\n";
     for (auto& h : e.add_hosts) {

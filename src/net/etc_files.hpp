@@ -12,6 +12,7 @@ struct EtcFiles {
     std::string name;           // the container's name (an alias in hosts)
     bool host_network = false;  // --network host: the host's names, no own entry
     std::string container_ip;   // "" = 127.0.1.1 stands in (no network, or unknown)
+    std::string container_ip6;  // dual-stack networks: a second line for the names
     std::string host_gateway;   // reaches the host: host.containers.internal; "" = none
     std::string dns_forward;    // replaces loopback resolvers of the host; "" = keep them
     std::vector<std::string> dns, dns_search, dns_options, add_hosts;
@@ -27,6 +28,7 @@ inline constexpr const char* kNetworkDnsDomain = "dns.podman";
 // What the container's network gives the files (ContainerNetwork).
 struct EtcAddresses {
     std::string ip, host_gateway, dns_forward;
+    std::string ip6;  // the first dual-stack network's
     std::vector<std::string> dns_responders;
 };
 

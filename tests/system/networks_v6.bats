@@ -308,3 +308,11 @@ while True:
     run pgrep -f -- "$SKIFF_RUNROOT/netd/uplink"
     [ "$status" -ne 0 ]
 }
+
+@test "/etc/hosts of a container on a dual-stack network names it on both addresses" {
+    skiff network create --subnet fd00:5e:9::/64 h6 >/dev/null
+    run skiff run --rm --name hosted --hostname hh --network h6 --ip6 fd00:5e:9::9 --dns 127.0.0.9 busybox cat /etc/hosts
+    assert_status 0
+    assert_output_contains $'\thh hosted'
+    assert_output_contains $'fd00:5e:9::9\thh hosted'
+}

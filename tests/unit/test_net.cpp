@@ -75,6 +75,9 @@ TEST_CASE("hosts file", "[net]") {
     CHECK(h.find("192.0.2.1\thost.containers.internal host.docker.internal\n") != std::string::npos);
     CHECK(h.find("10.1.2.3\tdb\n") != std::string::npos);
     CHECK(h.find("192.0.2.1\tgw\n") != std::string::npos);
+    CHECK(h.find("fd00::") == std::string::npos);
+    e.container_ip6 = "fd00:1:2:3::2";
+    CHECK(net::hosts_file(e).find("192.0.2.2\tabc web\nfd00:1:2:3::2\tabc web\n") != std::string::npos);
     e.add_hosts = {"bad"};
     CHECK_THROWS_AS(net::hosts_file(e), Error);
 }
