@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "container/handoff.hpp"
 #include "layers/driver.hpp"
 #include "layers/userns.hpp"
 #include "state/db.hpp"
@@ -121,6 +122,8 @@ Json info_facts(Context& ctx) {
         {"IDMappings", {{"UIDMap", subid_ranges("/etc/subuid")}, {"GIDMap", subid_ranges("/etc/subgid")}}},
         {"Security", {{"Rootless", rootless}, {"SeccompEnabled", true}}},
         {"OCIRuntime", {{"Name", cfg.runtime}, {"Path", detect_runtime_path(cfg.runtime)}}},
+        // The small monitor a running container's monitor becomes ("": none).
+        {"IdleMonitor", container::find_idle_monitor()},
         {"NetworkHelpers", {{"pasta", helper("pasta")}, {"slirp4netns", helper("slirp4netns")}}},
         {"NetworkHelper", cfg.network_helper.empty() ? "auto" : cfg.network_helper},
         {"NewUIDMap", helper("newuidmap")},
@@ -184,6 +187,10 @@ std::string info_text(const Json& i) {
     o << " Cgroup Limits: "
       << (h["CgroupLimits"].get<bool>() ? "available" : "unavailable: " + str(h["CgroupLimitsWhyNot"])) << "\n";
     o << " Runtime: " << str(h["OCIRuntime"]["Name"]) << " (" << str(h["OCIRuntime"]["Path"]) << ")\n";
+    o << " Idle Monitor: "
+      << (str(h["IdleMonitor"]).empty() ? "not found (each container's monitor stays a full skiff process)"
+                                        : str(h["IdleMonitor"]))
+      << "\n";
     o << " Rootless: " << (h["Security"]["Rootless"].get<bool>() ? "true" : "false") << "\n";
     auto ranges = [&](const Json& list) {
         if (list.empty()) return std::string("none (see /etc/subuid and /etc/subgid)");

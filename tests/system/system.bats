@@ -43,6 +43,10 @@ load helpers
     assert_output_contains "Subordinate UIDs:"
     assert_output_contains "CDI Spec Dirs:"
     assert_output_contains "Rootless: $(is_rootless && echo true || echo false)"
+    # The test stage (and an install) has skiff-monitor beside skiff.
+    assert_output_contains "Idle Monitor: "
+    run skiff info --format '{{.Host.IdleMonitor}}'
+    [[ "$output" == */skiff-monitor ]]
 }
 
 @test "info says clearly when resource limits are unavailable" {
