@@ -157,6 +157,10 @@ void Applier::drain_pool() {
     if (!pool_) return;
     pool_->drain();
     queued_.clear();
+    // What drains may replace the directory the jobs were writing into:
+    // the next job looks its parent up again.
+    job_parent_.reset();
+    job_parent_key_.clear();
 }
 
 la_ssize_t Applier::read_cb(struct archive* a, void* p, const void** out) {
@@ -589,6 +593,11 @@ void Applier::whiteout(const std::vector<std::string>& comps) {
             throw Error("cannot create the overlay whiteout for " + name +
                         ": not permitted (needs Linux >= 5.8, root, or a user namespace)");
         throw_errno("create whiteout " + name);
+    }
+    // A later member of that name replaces the whiteout: on this thread.
+    if (pool_) {
+        std::string dir = join_components(comps, n);
+        seen_.insert(dir.empty() ? name : dir + "/" + name);
     }
 }
 

@@ -548,3 +548,19 @@ TEST_CASE("apply: many small files, written beside the parser, keep order with l
     CHECK(slurp(d / "d39/f48") == "d39:48");
     CHECK(S_ISCHR(lstat_of(d / "d12/gone").st_mode));
 }
+
+TEST_CASE("apply: a directory replaced twice still takes small files; a member replaces this layer's whiteout",
+          "[layers]") {
+    SECTION("the pool's parent directory is looked up again after a replacement") {
+        TempDir d;
+        auto tar = TarBuilder().dir("a").file("a/x", "x").file("a", "a file").dir("a").file("a/y", "y").finish();
+        apply_tar(string_reader(tar), d.path(), quiet());
+        CHECK(slurp(d / "a/y") == "y");
+    }
+    SECTION("a file after a whiteout of its name") {
+        TempDir d;
+        auto tar = TarBuilder().dir("d").file("d/.wh.f", "").file("d/f", "back").finish();
+        apply_tar(string_reader(tar), d.path(), quiet());
+        CHECK(slurp(d / "d/f") == "back");
+    }
+}
