@@ -228,6 +228,7 @@ private:
     std::map<std::string, Bridge> bridges_;  // by network id, as set up now
     std::unique_ptr<DnsResponder> dns_;
     PortRelay relay_;
+    uint32_t relay_mark_ = 0;  // rootless, when the relay is transparent
     UniqueFd listener_, lock_;
     std::optional<Clock::time_point> empty_since_;
 };
@@ -246,9 +247,15 @@ void Daemon::start() {
         Netlink nl;
         nl.set_up("lo");
         // The relay connects to containers from its clients' addresses;
-        // the containers' replies come back to it (nft_rules.hpp).
-        nl.route_marked_locally(kRelayMark, kRelayTable);
-        relay_.set_transparent(true);
+        // the containers' replies come back to it (nft_rules.hpp). Best
+        // effort: without it they see the gateway's address.
+        try {
+            nl.route_marked_locally(kRelayMark, kRelayTable);
+            relay_mark_ = kRelayMark;
+            relay_.set_transparent(true);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "netd: %s; published ports show the containers the gateway's address\n", e.what());
+        }
         dns_forward = helper_addresses(o_.helper).dns_forward;
     }
     // Routing between the bridges and the uplink (rootless: only inside
@@ -354,6 +361,7 @@ void Daemon::reconcile() {
             dns_->add_listener(id, dns_socket(b), std::move(dns_tcp));
             if (!b.subnet6.empty()) dns_->add_listener6(id, dns_socket6(b));
         } catch (...) {
+            dns_->remove_listener(id);  // its sockets hold the gateway's port 53
             nl.delete_link(b.name);
             throw;
         }
@@ -376,11 +384,21 @@ void Daemon::reconcile() {
                                 static_cast<uint16_t>(p.value("host_port", 0)), target,
                                 static_cast<uint16_t>(p.value("container_port", 0))});
         }
-    std::string script = nft_script(table_, rules, dnat, o_.rootless ? kRelayMark : 0) + nft6_script(table_, rules6);
-    if (script != applied_) {
+    std::string script = nft_script(table_, rules, dnat, relay_mark_) + nft6_script(table_, rules6);
+    if (script == applied_) return;
+    try {
         apply_nft(script);
-        applied_ = script;
+    } catch (const Error& e) {
+        if (!relay_mark_) throw;
+        // A kernel without nft's socket match: the relay connects from our
+        // own address again, and the networks still work.
+        std::fprintf(stderr, "netd: %s; published ports show the containers the gateway's address\n", e.what());
+        relay_mark_ = 0;
+        relay_.set_transparent(false);
+        script = nft_script(table_, rules, dnat, 0) + nft6_script(table_, rules6);
+        apply_nft(script);
     }
+    applied_ = script;
 }
 
 Json Daemon::load_record(const std::string& id) const {

@@ -1,5 +1,6 @@
 #include "util/process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/error.hpp"
@@ -52,15 +54,35 @@ void exec_in_child(const std::string& path, const std::vector<std::string>& argv
     ::_exit(127);
 }
 
-void close_fds_from(int first) noexcept { ::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0U); }
+namespace {
+
+// close_range() (Linux 5.9); before it, the descriptors /proc lists.
+void close_fd_range(unsigned first, unsigned last) noexcept {
+    if (::syscall(SYS_close_range, first, last, 0U) == 0 || errno != ENOSYS) return;
+    std::vector<int> doomed;
+    if (DIR* d = ::opendir("/proc/self/fd")) {
+        int self = ::dirfd(d);
+        while (auto* e = ::readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            int fd = std::atoi(e->d_name);
+            if (fd != self && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last)
+                doomed.push_back(fd);
+        }
+        ::closedir(d);
+    }
+    for (int fd : doomed) ::close(fd);
+}
+
+}  // namespace
+
+void close_fds_from(int first) noexcept { close_fd_range(static_cast<unsigned>(first), ~0U); }
 
 void close_fds_except(std::vector<int> keep) noexcept {
     std::sort(keep.begin(), keep.end());
     unsigned next = 3;
     for (int fd : keep) {
         if (fd < static_cast<int>(next)) continue;  // below 3, negative or a repeat
-        if (static_cast<unsigned>(fd) > next)
-            ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0U);
+        if (static_cast<unsigned>(fd) > next) close_fd_range(next, static_cast<unsigned>(fd) - 1);
         next = static_cast<unsigned>(fd) + 1;
     }
     close_fds_from(static_cast<int>(next));
