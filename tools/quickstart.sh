@@ -14,6 +14,8 @@ chmod 0755 "$work"
 tests/system/lib/mkimage.sh "$work/image" localhost/busybox:latest >/dev/null
 # A copy the user can reach even when the checkout lives under /root.
 cp build/skiff "$work/skiff"
+# Found beside skiff: --init, and the small monitor of long-running containers.
+cp build/src/init/skiff-init build/src/monitor_idle/skiff-monitor "$work/"
 chmod -R a+rX "$work"
 user=${SUDO_USER:-root}
 as_user() { if [ "$user" = root ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
