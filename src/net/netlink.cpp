@@ -412,22 +412,27 @@ void Netlink::add_ipv4_address(const std::string& name, const std::string& ip, i
     fail(what, a.error, a.detail);
 }
 
-bool Netlink::add_ipv4_default_route(const std::string& gateway) {
-    std::string what = "add the default route via " + gateway;
-    in_addr gw = parse_ipv4(gateway, what);
+bool Netlink::add_default_route(int family, const void* gateway, size_t len, int oif, const std::string& what) {
     Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
     rtmsg rt{};
-    rt.rtm_family = AF_INET;
+    rt.rtm_family = static_cast<unsigned char>(family);
     rt.rtm_table = RT_TABLE_MAIN;
     rt.rtm_protocol = RTPROT_BOOT;
     rt.rtm_scope = RT_SCOPE_UNIVERSE;
     rt.rtm_type = RTN_UNICAST;
     r.body(rt);
-    r.attr(RTA_GATEWAY, &gw, sizeof gw);
+    r.attr(RTA_GATEWAY, gateway, len);
+    if (oif >= 0) r.attr_u32(RTA_OIF, static_cast<uint32_t>(oif));
     Answer a = request(r.bytes(), what);
     if (a.error == 0) return true;
     if (a.error == EEXIST) return false;
     fail(what, a.error, a.detail);
+}
+
+bool Netlink::add_ipv4_default_route(const std::string& gateway) {
+    std::string what = "add the default route via " + gateway;
+    in_addr gw = parse_ipv4(gateway, what);
+    return add_default_route(AF_INET, &gw, sizeof gw, -1, what);
 }
 
 void Netlink::add_ipv6_address(const std::string& name, const std::string& ip, int prefix) {
@@ -457,21 +462,7 @@ bool Netlink::add_ipv6_default_route(const std::string& name, const std::string&
     in6_addr gw{};
     if (::inet_pton(AF_INET6, gateway.c_str(), &gw) != 1)
         throw Error(what + ": \"" + gateway + "\" is not an IPv6 address");
-    int index = index_or_throw(name, what);
-    Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-    rtmsg rt{};
-    rt.rtm_family = AF_INET6;
-    rt.rtm_table = RT_TABLE_MAIN;
-    rt.rtm_protocol = RTPROT_BOOT;
-    rt.rtm_scope = RT_SCOPE_UNIVERSE;
-    rt.rtm_type = RTN_UNICAST;
-    r.body(rt);
-    r.attr(RTA_GATEWAY, &gw, sizeof gw);
-    r.attr_u32(RTA_OIF, static_cast<uint32_t>(index));
-    Answer a = request(r.bytes(), what);
-    if (a.error == 0) return true;
-    if (a.error == EEXIST) return false;
-    fail(what, a.error, a.detail);
+    return add_default_route(AF_INET6, &gw, sizeof gw, index_or_throw(name, what), what);
 }
 
 void Netlink::delete_link(const std::string& name) {

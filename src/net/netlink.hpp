@@ -76,6 +76,9 @@ private:
     void check(std::vector<char>& msg, const std::string& what);
     Link get_link(const std::string& name);
     int index_or_throw(const std::string& name, const std::string& what);
+    // The main table's default route via `gateway` (of `family`, `len`
+    // bytes), out of interface `oif` unless -1; false when one exists.
+    bool add_default_route(int family, const void* gateway, size_t len, int oif, const std::string& what);
 
     UniqueFd fd_;
     uint32_t seq_ = 0;

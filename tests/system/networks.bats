@@ -6,25 +6,8 @@
 # (nothing listens there) so no query leaves the machine.
 
 load helpers
+load network_helpers
 bats_require_minimum_version 1.5.0
-
-# The helpers' teardown, then the namespace a test made (if any).
-eval "store_$(declare -f teardown)"
-teardown() {
-    store_teardown
-    # As root every store's bridges share the host's namespace: the next
-    # test's network must not meet this one's (same subnet) lingering.
-    wait_netd_gone || true
-    if [ -n "${TEST_NETNS:-}" ]; then
-        ip netns del "$TEST_NETNS" 2>/dev/null || true
-        ip link del "${TEST_NETNS}h" 2>/dev/null || true
-    fi
-}
-
-setup() {
-    setup_store
-    load_busybox >/dev/null
-}
 
 # Waits until CONTAINER's log says "ready" (its server listens).
 wait_ready_log() {
@@ -34,30 +17,6 @@ wait_ready_log() {
         sleep 0.1
     done
     return 1
-}
-
-# The network daemon of this test's store.
-netd_pid() {
-    pgrep -f -- "__netd $SKIFF_RUNROOT/netd" || true
-}
-
-# Waits until the daemon of this store has quit (two seconds after its last
-# container left; a monitor killed with -9 is noticed within two more).
-wait_netd_gone() {
-    local i
-    for i in $(seq 1 100); do
-        [ -z "$(netd_pid)" ] && return 0
-        sleep 0.1
-    done
-    echo "the network daemon is still running: $(netd_pid)" >&2
-    return 1
-}
-
-web() { # NAME NETWORK [more run flags]
-    local name=$1 net=$2
-    shift 2
-    skiff run -d --name "$name" --network "$net" --dns 127.0.0.9 "$@" busybox \
-        sh -c "mkdir /w && echo from-$name > /w/index.html && exec httpd -f -p 80 -h /w" >/dev/null
 }
 
 @test "two containers on a network reach each other by name and alias (the seeds' my-net example)" {
@@ -495,28 +454,7 @@ print(s.recv(100).decode())"
 @test "as root, names the network does not know are forwarded to the container's --dns server" {
     is_rootless && skip "rootless, the responder's namespace cannot reach a server on the host's loopback port 53"
     ss -lun | grep -qE '127\.0\.0\.1:53\b|0\.0\.0\.0:53\b|\*:53\b' && skip "something already serves port 53 here"
-    # A one-answer DNS server on the host's loopback: every A query gets 192.0.2.7.
-    python3 -u -c '
-import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 53))
-print("ready", flush=True)
-while True:
-    q, a = s.recvfrom(512)
-    end = 12
-    while q[end] != 0:
-        end += q[end] + 1
-    question = q[12:end + 5]
-    name = []
-    i = 12
-    while q[i]:
-        name.append(q[i + 1:i + 1 + q[i]].decode()); i += q[i] + 1
-    print("asked", ".".join(name), flush=True)
-    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.7")
-    s.sendto(q[:2] + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) + question + answer, a)' \
-        > "$BATS_TEST_TMPDIR/dns.log" 2>&1 &
-    srv=$!
-    for i in $(seq 1 50); do grep -q ready "$BATS_TEST_TMPDIR/dns.log" && break; sleep 0.1; done
+    start_stub_dns
     skiff network create fwdnet >/dev/null
     skiff run --rm --network fwdnet --dns 127.0.0.1 busybox nslookup nosuch 10.89.0.1 >/dev/null 2>&1 || true
     run skiff run --rm --network fwdnet --dns 127.0.0.1 busybox nslookup svc.example.test 10.89.0.1

@@ -6,34 +6,8 @@
 # the tests made; containers get --dns 127.0.0.9 (nothing listens there).
 
 load helpers
+load network_helpers
 bats_require_minimum_version 1.5.0
-
-eval "store_$(declare -f teardown)"
-teardown() {
-    store_teardown
-    # As root every store's bridges share the host's namespace: the next
-    # test's network must not meet this one's (same subnet) lingering.
-    wait_netd_gone || true
-}
-
-setup() {
-    setup_store
-    load_busybox >/dev/null
-}
-
-netd_pid() {
-    pgrep -f -- "__netd $SKIFF_RUNROOT/netd" || true
-}
-
-wait_netd_gone() {
-    local i
-    for i in $(seq 1 100); do
-        [ -z "$(netd_pid)" ] && return 0
-        sleep 0.1
-    done
-    echo "the network daemon is still running: $(netd_pid)" >&2
-    return 1
-}
 
 # A query (RD, class IN, type A) for NAME with id ID, length-prefixed as over
 # TCP, written as printf(1) octal escapes.

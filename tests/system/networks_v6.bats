@@ -7,39 +7,8 @@
 # store's bridges share the host's namespace.
 
 load helpers
+load network_helpers
 bats_require_minimum_version 1.5.0
-
-eval "store_$(declare -f teardown)"
-teardown() {
-    store_teardown
-    wait_netd_gone || true
-}
-
-setup() {
-    setup_store
-    load_busybox >/dev/null
-}
-
-netd_pid() {
-    pgrep -f -- "__netd $SKIFF_RUNROOT/netd" || true
-}
-
-wait_netd_gone() {
-    local i
-    for i in $(seq 1 100); do
-        [ -z "$(netd_pid)" ] && return 0
-        sleep 0.1
-    done
-    echo "the network daemon is still running: $(netd_pid)" >&2
-    return 1
-}
-
-web() { # NAME NETWORK [more run flags]
-    local name=$1 net=$2
-    shift 2
-    skiff run -d --name "$name" --network "$net" --dns 127.0.0.9 "$@" busybox \
-        sh -c "mkdir /w && echo from-$name > /w/index.html && exec httpd -f -p 80 -h /w" >/dev/null
-}
 
 @test "network create --ipv6: a dual-stack network with a random ULA /64; inspect and ls show it" {
     skiff network create --ipv6 dual >/dev/null
@@ -166,28 +135,7 @@ web() { # NAME NETWORK [more run flags]
 @test "as root, names the network does not know, asked on the IPv6 gateway, go to the container's --dns server" {
     is_rootless && skip "rootless, the responder's namespace cannot reach a server on the host's loopback port 53"
     ss -lun | grep -qE '127\.0\.0\.1:53\b|0\.0\.0\.0:53\b|\*:53\b' && skip "something already serves port 53 here"
-    # A one-answer DNS server on the host's loopback: every query gets A 192.0.2.7.
-    python3 -u -c '
-import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 53))
-print("ready", flush=True)
-while True:
-    q, a = s.recvfrom(512)
-    end = 12
-    while q[end] != 0:
-        end += q[end] + 1
-    question = q[12:end + 5]
-    name = []
-    i = 12
-    while q[i]:
-        name.append(q[i + 1:i + 1 + q[i]].decode()); i += q[i] + 1
-    print("asked", ".".join(name), flush=True)
-    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.7")
-    s.sendto(q[:2] + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) + question + answer, a)' \
-        > "$BATS_TEST_TMPDIR/dns.log" 2>&1 &
-    srv=$!
-    for i in $(seq 1 50); do grep -q ready "$BATS_TEST_TMPDIR/dns.log" && break; sleep 0.1; done
+    start_stub_dns
     skiff network create --subnet fd00:5e:60::/64 fwd6 >/dev/null
     run skiff run --rm --network fwd6 --dns 127.0.0.1 busybox nslookup -type=a svc.example.test fd00:5e:60::1
     kill "$srv"

@@ -1,0 +1,73 @@
+# Shared by the bats files of user-defined networks (networks*.bats), loaded
+# after helpers: a store with busybox per test, the store's network daemon,
+# a web container and a stub DNS server on the host's loopback.
+
+# The helpers' teardown, then the daemon's exit and the namespace a test made (if any).
+eval "store_$(declare -f teardown)"
+teardown() {
+    store_teardown
+    # As root every store's bridges share the host's namespace: the next
+    # test's network must not meet this one's (same subnet) lingering.
+    wait_netd_gone || true
+    if [ -n "${TEST_NETNS:-}" ]; then
+        ip netns del "$TEST_NETNS" 2>/dev/null || true
+        ip link del "${TEST_NETNS}h" 2>/dev/null || true
+    fi
+}
+
+setup() {
+    setup_store
+    load_busybox >/dev/null
+}
+
+# The network daemon of this test's store.
+netd_pid() {
+    pgrep -f -- "__netd $SKIFF_RUNROOT/netd" || true
+}
+
+# Waits until the daemon of this store has quit (two seconds after its last
+# container left; a monitor killed with -9 is noticed within two more).
+wait_netd_gone() {
+    local i
+    for i in $(seq 1 100); do
+        [ -z "$(netd_pid)" ] && return 0
+        sleep 0.1
+    done
+    echo "the network daemon is still running: $(netd_pid)" >&2
+    return 1
+}
+
+web() { # NAME NETWORK [more run flags]
+    local name=$1 net=$2
+    shift 2
+    skiff run -d --name "$name" --network "$net" --dns 127.0.0.9 "$@" busybox \
+        sh -c "mkdir /w && echo from-$name > /w/index.html && exec httpd -f -p 80 -h /w" >/dev/null
+}
+
+# A one-answer DNS server on the host's loopback port 53 (root only): every
+# query gets A 192.0.2.7; it logs "asked NAME" to $BATS_TEST_TMPDIR/dns.log.
+# Sets srv to its pid; returns once it listens.
+start_stub_dns() {
+    python3 -u -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+print("ready", flush=True)
+while True:
+    q, a = s.recvfrom(512)
+    end = 12
+    while q[end] != 0:
+        end += q[end] + 1
+    question = q[12:end + 5]
+    name = []
+    i = 12
+    while q[i]:
+        name.append(q[i + 1:i + 1 + q[i]].decode()); i += q[i] + 1
+    print("asked", ".".join(name), flush=True)
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.7")
+    s.sendto(q[:2] + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) + question + answer, a)' \
+        > "$BATS_TEST_TMPDIR/dns.log" 2>&1 &
+    srv=$!
+    local i
+    for i in $(seq 1 50); do grep -q ready "$BATS_TEST_TMPDIR/dns.log" && break; sleep 0.1; done
+}
