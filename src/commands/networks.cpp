@@ -163,7 +163,11 @@ void register_networks(cli::Table& t) {
            .aliases = {"network list"},
            .usage = "[OPTIONS]",
            .summary = "List networks",
-           .description = "Filters: name=SUBSTRING, id=PREFIX, driver=bridge, label=KEY[=VALUE].",
+           .description = "As root the list has the built-in network bridge, Docker's default network (a kernel "
+                          "bridge on 172.17.0.0/16, or the next free 172.N or 10.88 /16 when the host routes that; "
+                          "made on the store's first use of networks; no container names in its DNS, as Docker's). "
+                          "Rootless each container's default network is its own (pasta or slirp4netns). "
+                          "Filters: name=SUBSTRING, id=PREFIX, driver=bridge, label=KEY[=VALUE].",
            .flags = {{"filter", 'f', FlagType::List, "Provide filter values (e.g. 'name=app')", "filter"},
                      {"format", 0, FlagType::String,
                       "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
@@ -186,8 +190,8 @@ void register_networks(cli::Table& t) {
            .aliases = {"network remove"},
            .usage = "[OPTIONS] NETWORK [NETWORK...]",
            .summary = "Remove one or more networks",
-           .description = "A network that a container uses is not removed without -f. Exit status 1 when a "
-                          "network does not exist, 2 when one is in use.",
+           .description = "A network that a container uses is not removed without -f; the built-in bridge never "
+                          "is. Exit status 1 when a network does not exist, 2 when one is in use.",
            .flags = {{"force", 'f', FlagType::Bool,
                       "Remove the containers that use the network too; no error for a missing network"}},
            .handler = rm_cmd,
@@ -197,7 +201,7 @@ void register_networks(cli::Table& t) {
     t.add({.path = "network prune",
            .usage = "[OPTIONS]",
            .summary = "Remove all unused networks",
-           .description = "Removes the networks no container is attached to. Filters: until=TIMESTAMP|DURATION "
+           .description = "Removes the networks no container is attached to (never the built-in bridge). Filters: until=TIMESTAMP|DURATION "
                           "(created before), label=KEY[=VALUE], label!=KEY[=VALUE].",
            .flags = {{"filter", 0, FlagType::List, "Provide filter values (e.g. 'until=24h', 'label=env=dev')", "filter"},
                      {"force", 'f', FlagType::Bool, "Do not prompt for confirmation"}},

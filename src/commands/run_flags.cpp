@@ -259,7 +259,9 @@ const std::vector<cli::Flag>& create_flags() {
         list("mount", 0, "Attach a filesystem mount to the container", "mount"),
         string("name", 0, "Assign a name to the container"),
         {"network", 0, FlagType::List,
-         "Connect a container to a network (NAME of a user-defined network, private, pasta, slirp4netns, none, host, ns:PATH, container:NAME)",
+         "Connect a container to a network (NAME of a user-defined network, bridge, private, pasta, slirp4netns, none, "
+         "host, ns:PATH, container:NAME); the default (bridge, private) is the built-in bridge network as root and a "
+         "private network through pasta or slirp4netns rootless",
          "network", "", Complete::Fixed, {"private", "bridge", "pasta", "slirp4netns", "none", "host"}},
         list("network-alias", 0, "Add network-scoped alias for the container (user-defined networks)"),
         string("pid", 0, "PID namespace to use (private, host, container:NAME|ID)"),

@@ -158,6 +158,7 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
             throw Error("invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     auto volumes = plan_container_volumes(e, c.spec, img.config.value("config", Json::object()));
+    use_default_network(e, c.spec);
     check_requested_networks(e, c.spec);
     // The record first: the name is claimed atomically by the database.
     records(e).insert(c, !name.empty());

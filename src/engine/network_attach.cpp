@@ -32,6 +32,14 @@ bool rootless_engine() { return ::geteuid() != 0 || host::in_user_namespace(); }
 
 }  // namespace
 
+void use_default_network(Engine& e, container::ContainerSpec& spec) {
+    if (spec.network != "private" || e.paths().rootless()) return;
+    spec.network = "networks";
+    container::ContainerSpec::NetworkJoin j;
+    j.name = kDefaultNetwork;
+    spec.network_joins = {j};
+}
+
 void check_requested_networks(Engine& e, const container::ContainerSpec& spec) {
     for (auto& j : spec.network_joins) network_for_join(e, j.name);
 }
@@ -51,6 +59,8 @@ Json network_entry(const net::Network& n, const net::Attachment& a) {
     Json j = {{"id", n.id},         {"name", n.name},         {"bridge", net::bridge_name(n.id)}, {"subnet", n.subnet},
               {"gateway", n.gateway}, {"internal", n.internal}, {"ifname", a.ifname},               {"ip", a.ip},
               {"mac", a.mac},       {"aliases", a.aliases}};
+    // Docker's default bridge resolves no container names (nor does Podman's).
+    if (n.builtin) j["dns_names"] = false;
     // Dual-stack (an attachment made before the network had IPv6 has none).
     if (n.ipv6 && !a.ip6.empty()) {
         j["subnet6"] = n.subnet6;
@@ -112,7 +122,8 @@ Json container_networks_json(Engine& e, const container::Container& c) {
         bool v6 = n->ipv6 && !a.ip6.empty();
         out[n->name] = {{"NetworkID", n->id},   {"EndpointID", ""},     {"Gateway", n->gateway},
                         {"IPAddress", a.ip},    {"IPPrefixLen", prefix}, {"MacAddress", a.mac},
-                        {"Aliases", a.aliases}, {"DNSNames", Json::array({c.name, c.id.substr(0, 12)})},
+                        {"Aliases", n->builtin ? Json() : Json(a.aliases)},
+                        {"DNSNames", n->builtin ? Json() : Json::array({c.name, c.id.substr(0, 12)})},
                         {"IPv6Gateway", v6 ? n->gateway6 : ""},
                         {"GlobalIPv6Address", a.ip6},
                         {"GlobalIPv6PrefixLen", v6 ? net::parse_cidr6(n->subnet6).prefix : 0}};

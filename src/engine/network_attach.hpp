@@ -16,6 +16,9 @@
 
 namespace skiff::engine {
 
+// Create, as root: the default network is the built-in `bridge` (Docker's);
+// rootless it stays private (pasta or slirp4netns per container).
+void use_default_network(Engine& e, container::ContainerSpec& spec);
 // Create: every --network NAME must exist (checked before the container is).
 void check_requested_networks(Engine& e, const container::ContainerSpec& spec);
 // Create: the addresses on the requested networks.

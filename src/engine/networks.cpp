@@ -7,8 +7,10 @@
 #include "net/attachments.hpp"
 #include "net/cidr.hpp"
 #include "net/cidr6.hpp"
+#include "net/netd.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
 
@@ -16,7 +18,34 @@ namespace skiff::engine {
 
 namespace {
 
-net::NetworkRecords records(Engine& e) { return net::NetworkRecords(e.db()); }
+net::NetworkRecords raw_records(Engine& e) { return net::NetworkRecords(e.db()); }
+
+std::vector<net::Ipv4Net> host_routes() {
+    return net::parse_proc_net_route(fs::read_file_if_exists("/proc/net/route").value_or(""));
+}
+
+// As root, Docker's `bridge` exists before anyone asks for it: made on the
+// store's first use of networks.
+void ensure_default_network(Engine& e) {
+    if (e.paths().rootless() || raw_records(e).get(kDefaultNetwork)) return;
+    std::vector<net::Ipv4Net> taken = host_routes();
+    for (auto& o : raw_records(e).list())
+        if (!o.subnet.empty()) taken.push_back(net::parse_cidr(o.subnet));
+    net::Network n;
+    n.name = kDefaultNetwork;
+    n.id = state::random_id();
+    auto subnet = net::default_bridge_subnet(taken);
+    n.subnet = net::cidr_string(subnet);
+    n.gateway = net::ipv4_string(net::default_gateway(subnet));
+    n.builtin = true;
+    n.created = timeutil::now_ns();
+    raw_records(e).insert(n);  // a concurrent command may have made it: either one stays
+}
+
+net::NetworkRecords records(Engine& e) {
+    ensure_default_network(e);
+    return raw_records(e);
+}
 
 void check_name(const std::string& name) {
     static const std::regex ok("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
@@ -42,6 +71,12 @@ bool matches(const net::Network& n, const std::string& key, const std::string& v
         return it != n.labels.end() && (value.find('=') == std::string::npos || it->second == v);
     }
     throw Error("invalid filter \"" + key + "\": expected name, id, driver or label");
+}
+
+Json bridge_options(const net::Network& n) {
+    if (!n.builtin) return Json::object();
+    return {{"com.docker.network.bridge.default_bridge", "true"},
+            {"com.docker.network.bridge.name", net::bridge_name(n.id)}};
 }
 
 }  // namespace
@@ -212,7 +247,7 @@ Json inspect_network(Engine& e, const net::Network& n) {
             {"Internal", n.internal},
             {"Attachable", false},
             {"Containers", containers},
-            {"Options", Json::object()},
+            {"Options", bridge_options(n)},
             {"Labels", labels_json(n)}};
 }
 
@@ -224,6 +259,7 @@ void remove_network(Engine& e, const std::string& ref, bool force) {
         if (force) return;  // Docker's -f: a missing network is no error
         throw;
     }
+    if (n.builtin) throw Error(n.name + " is a pre-defined network and cannot be removed");
     auto users = records(e).users_of(n);
     if (!users.empty() && !force)
         throw Error("network " + n.name + " is in use by container " + users[0].substr(0, 12) +
@@ -251,7 +287,7 @@ std::vector<std::string> prune_networks(Engine& e, const std::vector<std::string
     }
     std::vector<std::string> out;
     for (auto& n : records(e).list()) {
-        if (until && n.created >= until) continue;
+        if (n.builtin || (until && n.created >= until)) continue;
         bool keep = false;
         for (auto& [l, want] : labels)
             if (matches(n, "label", l) != want) keep = true;

@@ -12,6 +12,10 @@
 
 namespace skiff::engine {
 
+// Root's default network, Docker's name for it (rootless, the default is
+// pasta or slirp4netns per container).
+inline constexpr const char* kDefaultNetwork = "bridge";
+
 struct NetworkCreateRequest {
     std::string name;  // "" = generated
     std::string driver = "bridge";

@@ -69,6 +69,7 @@ BridgePort bridge_port_from_json(const Json& n) {
     p.gateway = n.value("gateway", "");
     p.prefix = parse_cidr(n.value("subnet", "")).prefix;
     p.internal = n.value("internal", false);
+    p.dns_names = n.value("dns_names", true);
     p.ip6 = n.value("ip6", "");
     p.gateway6 = n.value("gateway6", "");
     if (!p.ip6.empty()) p.prefix6 = parse_cidr6(n.value("subnet6", "")).prefix;

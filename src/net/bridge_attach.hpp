@@ -15,6 +15,9 @@ struct BridgePort {
     std::string network_id, bridge, ifname, ip, mac, gateway;
     int prefix = 24;
     bool internal = false;  // no default route through it
+    // The responder on the gateway answers container names (false on the
+    // default network, which only forwards, as Docker's bridge has no names).
+    bool dns_names = true;
     // Dual-stack networks: the IPv6 address and gateway ("" = none).
     std::string ip6, gateway6;
     int prefix6 = 64;

@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <cstdlib>
+#include <sstream>
+
 #include "util/error.hpp"
 
 namespace skiff::net {
@@ -46,6 +49,38 @@ Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used) {
         if (!taken) return cand;
     }
     throw Error("no free subnet left in 10.89.0.0/16: give one with --subnet");
+}
+
+Ipv4Net default_bridge_subnet(const std::vector<Ipv4Net>& taken) {
+    std::vector<Ipv4Net> candidates;
+    for (uint32_t second = 17; second <= 31; ++second) candidates.push_back({(172u << 24) | (second << 16), 16});
+    candidates.push_back({(10u << 24) | (88u << 16), 16});
+    for (auto& cand : candidates) {
+        bool clash = false;
+        for (auto& t : taken) clash |= t.overlaps(cand);
+        if (!clash) return cand;
+    }
+    throw Error("no subnet left for the default network: 172.17–31.0.0/16 and 10.88.0.0/16 are all routed "
+                "on this host or used by networks");
+}
+
+std::vector<Ipv4Net> parse_proc_net_route(const std::string& text) {
+    std::vector<Ipv4Net> out;
+    std::istringstream in(text);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string iface, dest, gw, flags, refcnt, use, metric, mask;
+        if (!(words >> iface >> dest >> gw >> flags >> refcnt >> use >> metric >> mask)) continue;
+        // The kernel prints the network-order words as native integers.
+        uint32_t d = ntohl(static_cast<uint32_t>(std::strtoul(dest.c_str(), nullptr, 16)));
+        uint32_t m = ntohl(static_cast<uint32_t>(std::strtoul(mask.c_str(), nullptr, 16)));
+        if (m == 0) continue;
+        int prefix = __builtin_popcount(m);
+        out.push_back({d & m, prefix});
+    }
+    return out;
 }
 
 uint32_t default_gateway(const Ipv4Net& n) { return n.addr + 1; }

@@ -26,6 +26,11 @@ Ipv4Net parse_cidr(const std::string& s);
 std::string cidr_string(const Ipv4Net& n);
 // The first 10.89.N.0/24 that overlaps none of `used` (Podman's range).
 Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used);
+// The subnet of root's default network: Docker's 172.17.0.0/16 unless a
+// network or a host route has it, then 172.18–31, then Podman's 10.88.0.0/16.
+Ipv4Net default_bridge_subnet(const std::vector<Ipv4Net>& taken);
+// The destinations of /proc/net/route's text, default routes left out.
+std::vector<Ipv4Net> parse_proc_net_route(const std::string& text);
 // The subnet's first host address.
 uint32_t default_gateway(const Ipv4Net& n);
 

@@ -107,10 +107,12 @@ Member read_member(const Json& j) {
         net.network_id = n.value("id", "");
         net.ip = n.value("ip", "");
         net.ip6 = n.value("ip6", "");
-        std::set<std::string> names = {lower(m.name), lower(m.id.substr(0, 12))};
-        if (!m.hostname.empty()) names.insert(lower(m.hostname));
-        for (auto& a : n.value("aliases", std::vector<std::string>{})) names.insert(lower(a));
-        net.names.assign(names.begin(), names.end());
+        if (n.value("dns_names", true)) {
+            std::set<std::string> names = {lower(m.name), lower(m.id.substr(0, 12))};
+            if (!m.hostname.empty()) names.insert(lower(m.hostname));
+            for (auto& a : n.value("aliases", std::vector<std::string>{})) names.insert(lower(a));
+            net.names.assign(names.begin(), names.end());
+        }
         m.nets.push_back(std::move(net));
     }
     return m;
@@ -282,7 +284,7 @@ void Daemon::start() {
     view.reverse = [this](const std::string& net, uint32_t ip) -> std::optional<std::string> {
         for (auto& [_, m] : members_)
             for (auto& n : m.nets)
-                if (n.network_id == net && parse_ipv4(n.ip) == ip) return m.name;
+                if (n.network_id == net && !n.names.empty() && parse_ipv4(n.ip) == ip) return m.name;
         return std::nullopt;
     };
     view.upstreams = [this](const std::string& net, uint32_t client) {

@@ -19,6 +19,7 @@ Network read(state::Statement& st) {
         n.ip_range = c.value("ip_range", "");
         n.internal = c.value("internal", false);
         n.ipv6 = c.value("ipv6", false);
+        n.builtin = c.value("builtin", false);
         n.subnet6 = c.value("subnet6", "");
         n.gateway6 = c.value("gateway6", "");
         n.ip_range6 = c.value("ip_range6", "");
@@ -33,6 +34,7 @@ Network read(state::Statement& st) {
 bool NetworkRecords::insert(const Network& n) {
     Json c = {{"driver", n.driver}, {"subnet", n.subnet}, {"gateway", n.gateway}, {"ip_range", n.ip_range},
               {"internal", n.internal}, {"ipv6", n.ipv6}, {"labels", n.labels}};
+    if (n.builtin) c["builtin"] = true;
     if (n.ipv6) {
         c["subnet6"] = n.subnet6;
         c["gateway6"] = n.gateway6;

@@ -20,6 +20,9 @@ struct Network {
     // IPv6 of a dual-stack network (ipv6 true): the same three ("" when not).
     std::string subnet6, gateway6, ip_range6;
     bool internal = false, ipv6 = false;
+    // Root's default network (Docker's `bridge`): made by skiff, never removed,
+    // no container names in its DNS.
+    bool builtin = false;
     std::map<std::string, std::string> labels;
 };
 

@@ -215,7 +215,8 @@ setup() {
     run skiff inspect insp
     echo "$output" | jq -e '.[0].State.Status == "running" and .[0].State.Running == true and (.[0].State.Pid > 0)'
     echo "$output" | jq -e '.[0].Name == "/insp" and .[0].Config.Labels.k == "v"'
-    echo "$output" | jq -e '.[0].HostConfig.NetworkMode == "private"'
+    # Rootless the default is a private network per container; as root Docker's bridge.
+    echo "$output" | jq -e ".[0].HostConfig.NetworkMode == \"$(is_rootless && echo private || echo bridge)\""
     run skiff container inspect --format '{{.State.Status}}' insp
     [ "$output" = running ]
     run skiff inspect --type image --format '{{.Id}}' busybox

@@ -71,3 +71,54 @@ while True:
     local i
     for i in $(seq 1 50); do grep -q ready "$BATS_TEST_TMPDIR/dns.log" && break; sleep 0.1; done
 }
+
+# Waits until CONTAINER's log says "ready" (its server listens).
+wait_ready_log() {
+    local i
+    for i in $(seq 1 50); do
+        skiff logs "$1" | grep -q ready && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Root only. "Another host" (a network namespace of the test's own, on a
+# veth pair) and the host's loopback connect to a port published by a
+# container run with the given flags; the container's server logs each
+# peer's address. Asserts the other host arrives with its own address and
+# leaves the log in $output for more checks.
+check_client_addresses() {
+    TEST_NETNS=skt$$
+    ip netns add "$TEST_NETNS"
+    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
+    ip addr add 10.250.77.1/30 dev "${TEST_NETNS}h"
+    ip link set "${TEST_NETNS}h" up
+    ip -n "$TEST_NETNS" addr add 10.250.77.2/30 dev "${TEST_NETNS}c"
+    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
+    local port
+    port=$(free_port)
+    skiff run -d --name src "$@" --dns 127.0.0.9 -v /:/host:ro -p "$port:8000" busybox \
+        chroot /host /usr/bin/python3 -u -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8000))
+s.listen()
+print("ready", flush=True)
+while True:
+    c, a = s.accept()
+    print("peer", a[0], flush=True)
+    c.sendall(b"hi")
+    c.close()' >/dev/null
+    wait_ready_log src
+    run ip netns exec "$TEST_NETNS" python3 -c "
+import socket
+print(socket.create_connection(('10.250.77.1', $port), timeout=3).recv(10))"
+    assert_output_contains "hi"
+    run python3 -c "
+import socket
+print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
+    assert_output_contains "hi"
+    run skiff logs src
+    assert_output_contains "peer 10.250.77.2"
+}

@@ -9,16 +9,6 @@ load helpers
 load network_helpers
 bats_require_minimum_version 1.5.0
 
-# Waits until CONTAINER's log says "ready" (its server listens).
-wait_ready_log() {
-    local i
-    for i in $(seq 1 50); do
-        skiff logs "$1" | grep -q ready && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 @test "two containers on a network reach each other by name and alias (the seeds' my-net example)" {
     skiff network create -d bridge my-net >/dev/null
     web busybox2 my-net --network-alias www
@@ -287,44 +277,11 @@ for i in range(10):
 
 @test "as root, a client from another host keeps its address through a published port" {
     is_rootless && skip "making the other host's namespace needs root (the next test covers a rootless user's container)"
-    # "Another host": a network namespace of the test's own, on a veth pair.
-    TEST_NETNS=skt$$
-    ip netns add "$TEST_NETNS"
-    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
-    ip addr add 10.250.77.1/30 dev "${TEST_NETNS}h"
-    ip link set "${TEST_NETNS}h" up
-    ip -n "$TEST_NETNS" addr add 10.250.77.2/30 dev "${TEST_NETNS}c"
-    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
     skiff network create srcnet >/dev/null
-    port=$(free_port)
-    skiff run -d --name src --network srcnet --dns 127.0.0.9 -v /:/host:ro -p "$port:8000" busybox \
-        chroot /host /usr/bin/python3 -u -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8000))
-s.listen()
-print("ready", flush=True)
-while True:
-    c, a = s.accept()
-    print("peer", a[0], flush=True)
-    c.sendall(b"hi")
-    c.close()' >/dev/null
-    wait_ready_log src
-    run ip netns exec "$TEST_NETNS" python3 -c "
-import socket
-print(socket.create_connection(('10.250.77.1', $port), timeout=3).recv(10))"
-    assert_output_contains "hi"
-    run python3 -c "
-import socket
-print(socket.create_connection(('127.0.0.1', $port), timeout=3).recv(10))"
-    assert_output_contains "hi"
-    run skiff logs src
-    # From the other host: its own address. From the host's loopback: the
-    # gateway (a loopback address cannot cross the bridge; Docker's proxy does the same).
-    assert_output_contains "peer 10.250.77.2"
+    check_client_addresses --network srcnet
+    # From the host's loopback: the gateway (a loopback address cannot
+    # cross the bridge; Docker's proxy does the same).
     assert_output_contains "peer 10.89.0.1"
-    skiff rm -f src >/dev/null
 }
 
 @test "a rootless user's container on a user network sees a client of another host through the relay" {

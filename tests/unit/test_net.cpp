@@ -127,3 +127,27 @@ TEST_CASE("CIDR parsing and subnet choice", "[net]") {
           "10.89.2.0/24");
     CHECK(net::cidr_string(net::next_free_subnet({net::parse_cidr("10.89.0.0/23")})) == "10.89.2.0/24");
 }
+
+TEST_CASE("the default network's subnet avoids the host's routes and other networks", "[net]") {
+    auto cidr = [](const char* s) { return net::parse_cidr(s); };
+    CHECK(net::cidr_string(net::default_bridge_subnet({})) == "172.17.0.0/16");
+    CHECK(net::cidr_string(net::default_bridge_subnet({cidr("172.17.5.0/24")})) == "172.18.0.0/16");
+    CHECK(net::cidr_string(net::default_bridge_subnet({cidr("172.16.0.0/14"), cidr("172.20.0.0/16")})) ==
+          "172.21.0.0/16");
+    CHECK(net::cidr_string(net::default_bridge_subnet({cidr("172.16.0.0/12")})) == "10.88.0.0/16");
+    CHECK_THROWS_AS(net::default_bridge_subnet({cidr("172.16.0.0/12"), cidr("10.0.0.0/8")}), Error);
+}
+
+TEST_CASE("/proc/net/route: destinations with their prefixes, default routes left out", "[net]") {
+    // The kernel's words are network-order integers printed natively (little-endian here).
+    std::string text =
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+        "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+        "docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n"
+        "short line\n";
+    auto routes = net::parse_proc_net_route(text);
+    REQUIRE(routes.size() == 2);
+    CHECK(net::cidr_string(routes[0]) == "192.0.2.0/24");
+    CHECK(net::cidr_string(routes[1]) == "172.17.0.0/16");
+}
