@@ -2,8 +2,9 @@
 # Issue 8 target: TCP throughput through a published port from the host
 # (iperf3), at least Podman's in the same run. The container runs the
 # host's iperf3 from a read-only bind of / (busybox has none); the client
-# runs on the host against 127.0.0.1. Rows: skiff's default private network
-# (pasta), a skiff user-defined network (the relay), podman's default.
+# runs on the host against 127.0.0.1. Rows: the default networks (skiff
+# rootless: pasta; as root: the built-in bridge, the kernel forwarding;
+# podman's default beside), a user-defined network of each.
 # Results are Gbit/s (higher is better), appended to bench/RESULTS.md.
 source "$(dirname "$0")/lib.sh"
 command -v iperf3 >/dev/null || { echo "bench: iperf3 is not installed (apt-get install iperf3)" >&2; exit 1; }
