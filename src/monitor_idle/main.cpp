@@ -14,8 +14,8 @@
 #include <exception>
 
 #include "container/journald.hpp"
+#include "container/relay.hpp"
 #include "monitor_idle/protocol.hpp"
-#include "monitor_idle/relay.hpp"
 #include "util/memory.hpp"
 
 extern char** environ;
@@ -55,7 +55,7 @@ UniqueFd own(const std::string& v) {
 
 int run(int argc, char** argv) {
     Words w;
-    idle::Relay r;
+    container::Relay r;
     for (int i = 1; i < argc; ++i) {
         std::string_view word = argv[i];
         std::string v;
@@ -77,7 +77,7 @@ int run(int argc, char** argv) {
         else if (idle::word_value(word, "journal_name", v)) w.journal_name = v;
         else if (idle::word_value(word, "journal_tag", v)) w.journal_tag = v;
         else if (idle::word_value(word, "client", v) && idle::decode_client(v, cs)) {
-            auto c = std::make_unique<idle::Client>();
+            auto c = std::make_unique<container::RelayClient>();
             c->ctl = own(std::to_string(cs.ctl));
             c->in = own(std::to_string(cs.in));
             c->out = own(std::to_string(cs.out));

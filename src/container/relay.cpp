@@ -1,4 +1,4 @@
-#include "monitor_idle/relay.hpp"
+#include "container/relay.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -16,7 +16,7 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
-namespace skiff::idle {
+namespace skiff::container {
 
 namespace {
 
@@ -31,7 +31,7 @@ void write_all_fd(int fd, std::string_view data) {
     }
 }
 
-void tell(Client& c, const std::string& msg) {
+void tell(RelayClient& c, const std::string& msg) {
     if (!c.ctl) return;
     try {
         unixsock::send(c.ctl.get(), msg + "\n");
@@ -62,23 +62,22 @@ void Relay::reap() {
 
 void Relay::handle_signals() {
     struct signalfd_siginfo si;
-    while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+    while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGCHLD) reap();
         else deliver_signal(static_cast<int>(si.ssi_signo));
     }
 }
 
-// The builtin runtime's kill signals the container's init through a pidfd
-// after checking it is still the container's; here the init is our own
-// unreaped child, so its pid cannot have been reused.
+// Unreaped, the init is our own child: its pid cannot have been reused.
 void Relay::deliver_signal(int sig) {
     if (exited_ || pid <= 0) return;
-    ::kill(pid, sig);
+    if (deliver) deliver(sig);
+    else ::kill(pid, sig);
 }
 
 void Relay::handle_output(int fd, bool is_stderr) {
-    char buf[16384];
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    buf_.resize(read_size);
+    ssize_t n = ::read(fd, buf_.data(), buf_.size());
     if (n <= 0) {
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
         if (fd == out_r.get()) out_r.reset();
@@ -86,7 +85,7 @@ void Relay::handle_output(int fd, bool is_stderr) {
         else if (fd == console.get()) console.reset();
         return;
     }
-    std::string_view data(buf, static_cast<size_t>(n));
+    std::string_view data(buf_.data(), static_cast<size_t>(n));
     log->write(is_stderr, data);
     for (auto& c : clients) {
         if (c->detached) continue;
@@ -95,12 +94,13 @@ void Relay::handle_output(int fd, bool is_stderr) {
     }
 }
 
-void Relay::handle_client_input(Client& c) {
+void Relay::handle_client_input(RelayClient& c) {
     char buf[4096];
     ssize_t n = ::read(c.in.get(), buf, sizeof buf);
     if (n <= 0) {
         if (n < 0 && errno == EINTR) return;
         c.in.reset();
+        // The client's stdin ended: so does the container's (echo x | run -i).
         if (!console) in_w.reset();
         return;
     }
@@ -123,7 +123,7 @@ void Relay::handle_client_input(Client& c) {
     if (in_w && !pass.empty()) write_all_fd(in_w.get(), pass);
 }
 
-void Relay::handle_ctl(Client& c) {
+void Relay::handle_ctl(RelayClient& c) {
     if (!c.lines.fill(c.ctl.get())) {
         c.ctl.reset();
         c.in.reset();
@@ -135,7 +135,7 @@ void Relay::handle_ctl(Client& c) {
     process_lines(c);
 }
 
-void Relay::process_lines(Client& c) {
+void Relay::process_lines(RelayClient& c) {
     std::string line;
     while (c.lines.next(line)) {
         auto words = str::split(line, ' ');
@@ -150,7 +150,7 @@ void Relay::process_lines(Client& c) {
             stopped_by_user = true;
             deliver_signal(std::atoi(words[1].c_str()));
         } else if (words[0] == "status") {
-            tell(c, exited_ ? "exit " + std::to_string(exit_status_) : "started " + std::to_string(pid));
+            tell(c, state_line());
         }
     }
 }
@@ -165,10 +165,12 @@ void Relay::accept_client() {
     } catch (const Error&) {
         return;
     }
-    auto c = std::make_unique<Client>();
+    auto c = std::make_unique<RelayClient>();
+    // Commands may arrive in the same read as the greeting.
     auto nl = got.find('\n');
     std::string hello = got.substr(0, nl);
     if (nl != std::string::npos) c->lines.push(got.substr(nl + 1));
+    // "attach STDIN STDOUT STDERR [KEYS]": the flags say which descriptors follow.
     auto words = str::split(str::trim(hello), ' ');
     size_t next = 0;
     c->detach_seq = detach_seq;
@@ -183,7 +185,7 @@ void Relay::accept_client() {
         if (words[3] == "1" && next < fds.size()) c->err = std::move(fds[next++]);
     }
     c->ctl = std::move(s);
-    tell(*c, exited_ ? "exit " + std::to_string(exit_status_) : "started " + std::to_string(pid));
+    tell(*c, state_line());
     clients.push_back(std::move(c));
     process_lines(*clients.back());
 }
@@ -204,26 +206,50 @@ void Relay::drain() {
     in_w.reset();
 }
 
-int Relay::run() {
-    // The blocked mask survived execve; the big monitor's signalfd did not.
+UniqueFd Relay::open_signals() {
     sigset_t mask;
     sigemptyset(&mask);
     for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
-    sigfd_ = UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!sigfd_) throw_errno("signalfd");
-    // A SIGCHLD that arrived while the big monitor exec'd us.
+    UniqueFd fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd) throw_errno("signalfd");
+    return fd;
+}
+
+void Relay::follow(pid_t p) {
+    pid = p;
+    exited_ = false;
+    exit_status_ = 0;
+}
+
+void Relay::set_exited(int status) {
+    exited_ = true;
+    exit_status_ = status;
+}
+
+void Relay::tell_all(const std::string& msg) {
+    for (auto& c : clients) tell(*c, msg);
+}
+
+std::string Relay::state_line() const {
+    return exited_ ? "exit " + std::to_string(exit_status_) : "started " + std::to_string(pid);
+}
+
+int Relay::run() {
+    // After an exec (skiff-monitor) the blocked mask survived, the
+    // signalfd did not; a SIGCHLD that came meanwhile is reaped below.
+    if (!sigfd) sigfd = open_signals();
     reap();
     enum Kind { Signals, Out, Err, Console, Listener, Ctl, In };
     while (!exited_) {
         std::vector<pollfd> pfds;
-        std::vector<std::pair<Kind, Client*>> what;
-        auto add = [&](int fd, Kind k, Client* c = nullptr) {
+        std::vector<std::pair<Kind, RelayClient*>> what;
+        auto add = [&](int fd, Kind k, RelayClient* c = nullptr) {
             if (fd < 0) return;
             pfds.push_back({fd, POLLIN, 0});
             what.emplace_back(k, c);
         };
-        add(sigfd_.get(), Signals);
+        add(sigfd.get(), Signals);
         add(out_r.get(), Out);
         add(err_r.get(), Err);
         add(console.get(), Console);
@@ -232,7 +258,14 @@ int Relay::run() {
             if (c->ctl) add(c->ctl.get(), Ctl, c.get());
             if (c->in && !c->detached) add(c->in.get(), In, c.get());
         }
-        if (::poll(pfds.data(), pfds.size(), -1) < 0) {
+        int n = ::poll(pfds.data(), pfds.size(), idle_ms);
+        if (n == 0) {
+            // The monitor's hand-off to skiff-monitor: returns only when it could not.
+            idle_ms = -1;
+            if (on_idle) on_idle();
+            continue;
+        }
+        if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("poll");
         }
@@ -256,4 +289,4 @@ int Relay::run() {
     return exit_status_;
 }
 
-}  // namespace skiff::idle
+}  // namespace skiff::container
