@@ -12,7 +12,6 @@
 #include "net/netd.hpp"
 #include "net/private_net.hpp"
 #include "util/error.hpp"
-#include "util/host.hpp"
 #include "util/fs.hpp"
 #include "util/process.hpp"
 
@@ -27,8 +26,6 @@ net::Network network_for_join(Engine& e, const std::string& name) {
         throw NotFound("network " + name + " not found (create it with: skiff network create " + name + ")");
     }
 }
-
-bool rootless_engine() { return ::geteuid() != 0 || host::in_user_namespace(); }
 
 }  // namespace
 
@@ -92,7 +89,7 @@ void update_running(Engine& e, const container::Container& c) {
 
 // Entering the daemon's user namespace is what lets a rootless command
 // plug interfaces in; as root there is nothing to enter.
-std::string netd_userns(pid_t netd) { return rootless_engine() ? ns_of(netd, "user") : ""; }
+std::string netd_userns(Engine& e, pid_t netd) { return e.paths().rootless() ? ns_of(netd, "user") : ""; }
 
 pid_t running_daemon(Engine& e, const container::Container& c) {
     pid_t netd = net::running_netd(net::NetdFiles(e.paths().netd_dir()));
@@ -133,7 +130,7 @@ Json container_networks_json(Engine& e, const container::Container& c) {
 
 net::NetdLease lease_network_daemon(Engine& e, container::MonitorConfig& cfg) {
     if (cfg.netd_dir.empty()) return {};
-    bool rootless = rootless_engine();
+    bool rootless = e.paths().rootless();
     std::string helper = rootless ? net::choose_helper("private", e.ctx().config().network_helper) : "";
     net::NetdFiles files(cfg.netd_dir);
     auto lease = net::ensure_netd(files, [&](int ready_fd) {
@@ -172,7 +169,7 @@ void connect_container(Engine& e, const std::string& network, const std::string&
         pid_t netd = running_daemon(e, c);
         update_running(e, c);
         net::plug_container(ns_of(netd, "net"), ns_of(c.pid, "net"), c.id,
-                            {net::bridge_port_from_json(network_entry(n, a))}, netd_userns(netd));
+                            {net::bridge_port_from_json(network_entry(n, a))}, netd_userns(e, netd));
     } catch (...) {
         net::AttachmentRecords(e.db()).detach(c.id, n.id);
         try {
@@ -194,7 +191,7 @@ void disconnect_container(Engine& e, const std::string& network, const std::stri
     if (c.running()) {
         pid_t netd = running_daemon(e, c);
         net::unplug_container(ns_of(netd, "net"), c.id, {net::bridge_port_from_json(network_entry(n, *a))},
-                              netd_userns(netd));
+                              netd_userns(e, netd));
     }
     net::AttachmentRecords(e.db()).detach(c.id, n.id);
     if (c.running()) update_running(e, c);
