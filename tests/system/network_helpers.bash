@@ -82,19 +82,25 @@ wait_ready_log() {
     return 1
 }
 
+# Root only. "Another host": a network namespace NAME of the test's own (the
+# teardown deletes it), on a veth pair: the host is PREFIX.1, the other PREFIX.2.
+make_other_host() { # NAME PREFIX
+    TEST_NETNS=$1
+    ip netns add "$TEST_NETNS"
+    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
+    ip addr add "$2.1/30" dev "${TEST_NETNS}h"
+    ip link set "${TEST_NETNS}h" up
+    ip -n "$TEST_NETNS" addr add "$2.2/30" dev "${TEST_NETNS}c"
+    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
+}
+
 # Root only. "Another host" (a network namespace of the test's own, on a
 # veth pair) and the host's loopback connect to a port published by a
 # container run with the given flags; the container's server logs each
 # peer's address. Asserts the other host arrives with its own address and
 # leaves the log in $output for more checks.
 check_client_addresses() {
-    TEST_NETNS=skt$$
-    ip netns add "$TEST_NETNS"
-    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
-    ip addr add 10.250.77.1/30 dev "${TEST_NETNS}h"
-    ip link set "${TEST_NETNS}h" up
-    ip -n "$TEST_NETNS" addr add 10.250.77.2/30 dev "${TEST_NETNS}c"
-    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
+    make_other_host skt$$ 10.250.77
     local port
     port=$(free_port)
     skiff run -d --name src "$@" --dns 127.0.0.9 -v /:/host:ro -p "$port:8000" busybox \

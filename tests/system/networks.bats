@@ -288,13 +288,7 @@ for i in range(10):
     is_rootless && skip "making the other host's namespace needs root: the root pass runs skiff as the test user"
     user=${SKIFF_TEST_USER:-skiffci}
     id "$user" >/dev/null 2>&1 || skip "no unprivileged user $user"
-    TEST_NETNS=skr$$
-    ip netns add "$TEST_NETNS"
-    ip link add "${TEST_NETNS}h" type veth peer name "${TEST_NETNS}c" netns "$TEST_NETNS"
-    ip addr add 10.250.78.1/30 dev "${TEST_NETNS}h"
-    ip link set "${TEST_NETNS}h" up
-    ip -n "$TEST_NETNS" addr add 10.250.78.2/30 dev "${TEST_NETNS}c"
-    ip -n "$TEST_NETNS" link set "${TEST_NETNS}c" up
+    make_other_host skr$$ 10.250.78
     ustore=$(runuser -u "$user" -- mktemp -d /tmp/skiff-relay.XXXXXX)
     urt=/run/user/$(id -u "$user")
     mkdir -p "$urt" && chown "$user:" "$urt" && chmod 0700 "$urt"
