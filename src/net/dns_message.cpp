@@ -252,6 +252,26 @@ std::optional<uint32_t> parse_in_addr_arpa(std::string_view name) {
     return ip;
 }
 
+std::optional<std::array<uint8_t, 16>> parse_ip6_arpa(std::string_view name) {
+    std::string n = normalize_dns_name(name);
+    constexpr std::string_view kSuffix = ".ip6.arpa";
+    // 32 one-digit labels and their dots before the suffix.
+    if (n.size() != 63 + kSuffix.size() || !n.ends_with(kSuffix)) return std::nullopt;
+    std::array<uint8_t, 16> out{};
+    for (size_t i = 0; i < 32; ++i) {
+        char c = n[2 * i];
+        if (i < 31 && n[2 * i + 1] != '.') return std::nullopt;
+        uint8_t v;
+        if (c >= '0' && c <= '9') v = static_cast<uint8_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') v = static_cast<uint8_t>(c - 'a' + 10);
+        else return std::nullopt;
+        // The first label is the address's last nibble.
+        size_t nibble = 31 - i;
+        out[nibble / 2] |= static_cast<uint8_t>(nibble % 2 ? v : v << 4);
+    }
+    return out;
+}
+
 std::optional<std::vector<uint8_t>> encode_dns_name(std::string_view name) {
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
     std::vector<uint8_t> out;

@@ -94,6 +94,9 @@ size_t dns_udp_limit(const DnsQuery& q);
 // "4.3.2.1.in-addr.arpa" (any case, optional trailing dot) -> 1.2.3.4 in host
 // byte order; nullopt unless exactly four decimal octets.
 std::optional<uint32_t> parse_in_addr_arpa(std::string_view name);
+// "b.a.9.8…0.0.d.f.ip6.arpa" (32 hex nibbles, lowest first; any case,
+// optional trailing dot) -> the 16 bytes in network order.
+std::optional<std::array<uint8_t, 16>> parse_ip6_arpa(std::string_view name);
 // Lower case, without the trailing dot.
 std::string normalize_dns_name(std::string_view name);
 // Uncompressed wire form of a dotted name; nullopt if a label is empty or over

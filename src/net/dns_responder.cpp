@@ -68,8 +68,10 @@ DnsResponder::DnsResponder(DnsView view, DnsOptions options)
                .local = [this](const std::string& network, std::span<const uint8_t> packet,
                                DnsQuery& q) { return local_reply(network, packet, true, q); },
                .forward_udp =
-                   [this](uint64_t token, const std::string& network, const sockaddr_in& client, const DnsQuery& q,
-                          std::span<const uint8_t> packet) { forward(network, client, q, packet, token); },
+                   [this](uint64_t token, const std::string& network, const sockaddr_in& client,
+                          const sockaddr_in6* client6, const DnsQuery& q, std::span<const uint8_t> packet) {
+                       forward(network, client, q, packet, token, client6);
+                   },
            },
            DnsTcpOptions{.upstream_timeout = options.upstream_timeout}) {
     for (size_t i = 0; i < kForwarders; i++) {
@@ -92,10 +94,11 @@ void DnsResponder::add_listener(const std::string& network, UniqueFd udp_socket,
     listeners_[network] = std::move(l);
 }
 
-void DnsResponder::add_listener6(const std::string& network, UniqueFd udp_socket) {
+void DnsResponder::add_listener6(const std::string& network, UniqueFd udp_socket, UniqueFd tcp_socket) {
     int flags = fcntl(udp_socket.get(), F_GETFL);
     if (flags < 0 || fcntl(udp_socket.get(), F_SETFL, flags | O_NONBLOCK) < 0)
         throw_errno("making the IPv6 DNS socket of network " + network + " non-blocking");
+    if (tcp_socket) tcp_.add_listener(network, std::move(tcp_socket));
     listeners6_[network] = std::move(udp_socket);
 }
 
@@ -214,6 +217,13 @@ std::optional<DnsAnswer> DnsResponder::local_answer(const std::string& network, 
         if (auto ip = parse_in_addr_arpa(question.name)) {
             std::optional<std::string> name;
             if (view_.reverse) name = view_.reverse(network, *ip);
+            if (!name || name->empty()) return std::nullopt;
+            a.ptr = *name;
+            return a;
+        }
+        if (auto ip6 = parse_ip6_arpa(question.name)) {
+            std::optional<std::string> name;
+            if (view_.reverse6) name = view_.reverse6(network, *ip6);
             if (!name || name->empty()) return std::nullopt;
             a.ptr = *name;
             return a;

@@ -41,6 +41,10 @@ struct DnsView {
     // IPv6 addresses (network byte order) of `name` on a dual-stack
     // `network`, for AAAA queries; unset or empty: none.
     std::function<std::vector<std::array<uint8_t, 16>>(const std::string& network, const std::string& name)> lookup6;
+    // The name of the container that has the IPv6 address (network byte
+    // order) on a dual-stack `network`, for ip6.arpa PTR queries.
+    std::function<std::optional<std::string>(const std::string& network, const std::array<uint8_t, 16>& ip)>
+        reverse6;
     // upstreams for a client that asked on the IPv6 listener (its IPv6
     // address); unset: upstreams(network, 0).
     std::function<std::vector<sockaddr_in>(const std::string& network, const std::array<uint8_t, 16>& client_ip)>
@@ -67,9 +71,9 @@ public:
     // (dns_tcp.hpp).
     void add_listener(const std::string& network, UniqueFd udp_socket, UniqueFd tcp_socket = {});
     // A dual-stack network's IPv6 UDP socket (bound to its IPv6 gateway,
-    // port 53), answered as the IPv4 one; made non-blocking here. Goes with
-    // remove_listener.
-    void add_listener6(const std::string& network, UniqueFd udp_socket);
+    // port 53), answered as the IPv4 one; made non-blocking here; and its
+    // TCP socket, as add_listener's. Goes with remove_listener.
+    void add_listener6(const std::string& network, UniqueFd udp_socket, UniqueFd tcp_socket = {});
     // Closes the listener and forgets the network's queries in flight.
     void remove_listener(const std::string& network);
     // The UDP fds, to poll for POLLIN. Changes only with add/remove_listener.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "util/error.hpp"
 
@@ -95,15 +96,24 @@ void DnsTcp::add_listener(const std::string& network, UniqueFd tcp_socket) {
     if (flags < 0 || fcntl(tcp_socket.get(), F_SETFL, flags | O_NONBLOCK) < 0)
         throw_errno("making the DNS TCP socket of network " + network + " non-blocking");
     if (::listen(tcp_socket.get(), 64) < 0) throw_errno("listening for DNS over TCP on network " + network);
-    if (auto old = listeners_.find(network); old != listeners_.end()) owners_.erase(old->second.get());
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(tcp_socket.get(), reinterpret_cast<sockaddr*>(&addr), &len) < 0)
+        throw_errno("the address of the DNS TCP socket of network " + network);
+    auto key = std::make_pair(network, static_cast<int>(addr.ss_family));
+    if (auto old = listeners_.find(key); old != listeners_.end()) owners_.erase(old->second.get());
     owners_[tcp_socket.get()] = Owner{Kind::Listener, 0, network};
-    listeners_[network] = std::move(tcp_socket);
+    listeners_[key] = std::move(tcp_socket);
 }
 
 void DnsTcp::remove_listener(const std::string& network) {
-    if (auto it = listeners_.find(network); it != listeners_.end()) {
+    for (auto it = listeners_.begin(); it != listeners_.end();) {
+        if (it->first.first != network) {
+            ++it;
+            continue;
+        }
         owners_.erase(it->second.get());
-        listeners_.erase(it);
+        it = listeners_.erase(it);
     }
     std::vector<uint64_t> gone;
     for (const auto& [id, c] : conns_)
@@ -117,7 +127,7 @@ bool DnsTcp::readable(const Conn& c) const {
 
 std::vector<pollfd> DnsTcp::poll_fds() const {
     std::vector<pollfd> out;
-    for (const auto& [network, fd] : listeners_) out.push_back({fd.get(), POLLIN, 0});
+    for (const auto& [key, fd] : listeners_) out.push_back({fd.get(), POLLIN, 0});
     for (const auto& [id, c] : conns_) {
         short events = static_cast<short>((readable(c) ? POLLIN : 0) | (c.out.pending() ? POLLOUT : 0));
         // Nothing wanted (waiting for an upstream): polling it anyway would
@@ -157,16 +167,18 @@ bool DnsTcp::handle(int fd, short revents) {
 
 void DnsTcp::accept_all(const std::string& network, int fd) {
     for (int i = 0; i < kBatch; i++) {
-        sockaddr_in peer{};
+        sockaddr_storage peer{};
         socklen_t len = sizeof peer;
         UniqueFd c(::accept4(fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!c) return;
         // Over the cap: closed at once, the client falls back to another server or retries.
-        if (conns_.size() >= options_.max_connections || peer.sin_family != AF_INET) continue;
+        if (conns_.size() >= options_.max_connections) continue;
         uint64_t id = next_id_++;
         Conn conn;
         conn.network = network;
-        conn.peer = peer;
+        if (peer.ss_family == AF_INET) std::memcpy(&conn.peer, &peer, sizeof conn.peer);
+        else if (peer.ss_family == AF_INET6) conn.peer6 = *reinterpret_cast<const sockaddr_in6*>(&peer);
+        else continue;
         conn.idle_deadline = Clock::now() + options_.idle_timeout;
         owners_[c.get()] = Owner{Kind::Conn, id, network};
         conn.fd = std::move(c);
@@ -267,7 +279,8 @@ void DnsTcp::start_forward(uint64_t conn, const DnsQuery& q, std::span<const uin
     uint64_t id = next_id_++;
     forwards_.emplace(id, std::move(f));
     c.in_flight++;
-    if (callbacks_.forward_udp) callbacks_.forward_udp(id, c.network, c.peer, q, message);
+    if (callbacks_.forward_udp)
+        callbacks_.forward_udp(id, c.network, c.peer, c.peer6 ? &*c.peer6 : nullptr, q, message);
     else finish_forward(id, std::nullopt);
 }
 

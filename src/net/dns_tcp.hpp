@@ -88,8 +88,9 @@ struct DnsTcpCallbacks {
         local;
     // Forwards `query` over UDP; its outcome comes back through
     // DnsTcp::udp_answered(token, ...), possibly before this returns.
-    std::function<void(uint64_t token, const std::string& network, const sockaddr_in& client, const DnsQuery& parsed,
-                       std::span<const uint8_t> query)>
+    // `client6`: the client, when it came over IPv6 (then `client` is empty).
+    std::function<void(uint64_t token, const std::string& network, const sockaddr_in& client,
+                       const sockaddr_in6* client6, const DnsQuery& parsed, std::span<const uint8_t> query)>
         forward_udp;
 };
 
@@ -99,10 +100,10 @@ public:
     DnsTcp(const DnsTcp&) = delete;
     DnsTcp& operator=(const DnsTcp&) = delete;
 
-    // `tcp_socket` is bound (to the gateway, port 53), not listening yet.
-    // Replaces an earlier listener of the same network.
+    // `tcp_socket` is bound (to the gateway, port 53; IPv4 or IPv6), not
+    // listening yet. Replaces an earlier listener of the same network and family.
     void add_listener(const std::string& network, UniqueFd tcp_socket);
-    // Closes the listener and the network's connections.
+    // Closes the network's listeners and connections.
     void remove_listener(const std::string& network);
     // What to poll now; changes after each handle()/expire().
     std::vector<pollfd> poll_fds() const;
@@ -123,6 +124,7 @@ private:
         UniqueFd fd;
         std::string network;
         sockaddr_in peer{};
+        std::optional<sockaddr_in6> peer6;  // a client over IPv6 (then not `peer`)
         DnsStreamReader in;
         DnsStreamWriter out;
         Clock::time_point idle_deadline;
@@ -166,7 +168,7 @@ private:
 
     DnsTcpCallbacks callbacks_;
     DnsTcpOptions options_;
-    std::map<std::string, UniqueFd> listeners_;
+    std::map<std::pair<std::string, int>, UniqueFd> listeners_;  // by network and address family
     std::map<uint64_t, Conn> conns_;
     std::map<uint64_t, Forward> forwards_;
     std::unordered_map<int, Owner> owners_;  // by fd

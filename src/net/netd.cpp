@@ -159,33 +159,45 @@ std::optional<std::string> address6_in_use(const std::string& ip) {
     return found;
 }
 
-// The responder's socket on a network's gateway (UDP, or TCP: dns_tcp.hpp).
-UniqueFd dns_socket(const Bridge& b, int type = SOCK_DGRAM) {
-    UniqueFd s(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+// The responder's socket on a network's gateway, IPv4 or IPv6 (UDP, or
+// TCP: dns_tcp.hpp).
+UniqueFd dns_socket(int family, const std::string& gateway, int type = SOCK_DGRAM) {
+    UniqueFd s(::socket(family, type | SOCK_CLOEXEC, 0));
     if (!s) throw_errno("socket");
     // The connections the responder closed linger in TIME_WAIT: the next
     // daemon on this gateway must still bind.
     int one = 1;
     if (type == SOCK_STREAM) ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto addr = inet(b.gateway, 53);
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        throw_errno("bind the DNS responder to " + b.gateway + ":53");
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    std::string where = gateway + ":53";
+    if (family == AF_INET) {
+        auto a = inet(gateway, 53);
+        std::memcpy(&addr, &a, sizeof a);
+        len = sizeof a;
+    } else {
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(53);
+        auto ip = parse_ipv6(gateway);
+        if (!ip) throw Error("not an IPv6 address: " + gateway);
+        std::memcpy(&a.sin6_addr, ip->data(), ip->size());
+        std::memcpy(&addr, &a, sizeof a);
+        len = sizeof a;
+        where = "[" + gateway + "]:53";
+    }
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), len) < 0) throw_errno("bind the DNS responder to " + where);
     return s;
 }
 
-// The responder's UDP socket on a dual-stack network's IPv6 gateway.
-UniqueFd dns_socket6(const Bridge& b) {
-    UniqueFd s(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!s) throw_errno("socket");
-    sockaddr_in6 addr{};
-    addr.sin6_family = AF_INET6;
-    addr.sin6_port = htons(53);
-    auto ip = parse_ipv6(b.gateway6);
-    if (!ip) throw Error("not an IPv6 address: " + b.gateway6);
-    std::memcpy(&addr.sin6_addr, ip->data(), ip->size());
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        throw_errno("bind the DNS responder to [" + b.gateway6 + "]:53");
-    return s;
+// Without TCP (something else has the port) names still resolve over UDP.
+UniqueFd dns_tcp_socket(int family, const std::string& gateway) {
+    try {
+        return dns_socket(family, gateway, SOCK_STREAM);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "netd: %s: DNS over TCP is off there\n", e.what());
+        return {};
+    }
 }
 
 // A dual-stack bridge: IPv6 on (a host whose default is off still gets it
@@ -287,6 +299,12 @@ void Daemon::start() {
                 if (n.network_id == net && !n.names.empty() && parse_ipv4(n.ip) == ip) return m.name;
         return std::nullopt;
     };
+    view.reverse6 = [this](const std::string& net, const Ipv6Addr& ip) -> std::optional<std::string> {
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && !n.names.empty() && parse_ipv6(n.ip6) == ip) return m.name;
+        return std::nullopt;
+    };
     view.upstreams = [this](const std::string& net, uint32_t client) {
         for (auto& [_, m] : members_)
             for (auto& n : m.nets)
@@ -353,15 +371,9 @@ void Daemon::reconcile() {
             // onto the bridge (nft_rules.hpp); the kernel drops them unless told.
             if (!o_.rootless) write_sysctl("/proc/sys/net/ipv4/conf/" + b.name + "/route_localnet", "1\n");
             if (!b.subnet6.empty()) setup_ipv6(nl, b);
-            // Without TCP (something else has the port) names still resolve over UDP.
-            UniqueFd dns_tcp;
-            try {
-                dns_tcp = dns_socket(b, SOCK_STREAM);
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "netd: %s: DNS over TCP is off on this network\n", e.what());
-            }
-            dns_->add_listener(id, dns_socket(b), std::move(dns_tcp));
-            if (!b.subnet6.empty()) dns_->add_listener6(id, dns_socket6(b));
+            dns_->add_listener(id, dns_socket(AF_INET, b.gateway), dns_tcp_socket(AF_INET, b.gateway));
+            if (!b.subnet6.empty())
+                dns_->add_listener6(id, dns_socket(AF_INET6, b.gateway6), dns_tcp_socket(AF_INET6, b.gateway6));
         } catch (...) {
             dns_->remove_listener(id);  // its sockets hold the gateway's port 53
             nl.delete_link(b.name);

@@ -57,6 +57,18 @@ ask_tcp() { # QUERIES [run flags]
     skiff rm -f Target >/dev/null
 }
 
+@test "DNS over TCP on a dual-stack network's IPv6 gateway" {
+    skiff network create --ipv6 --subnet 10.93.40.0/24 --subnet fd00:5e:40::/64 tcpnet >/dev/null
+    skiff run -d --name Target --network tcpnet --dns 127.0.0.9 busybox sleep 1000 >/dev/null
+    ip=$(skiff inspect --format '{{.NetworkSettings.Networks.tcpnet.IPAddress}}' Target)
+    run skiff run --rm --network tcpnet --dns 127.0.0.9 busybox sh -c \
+        "printf '$(tcp_query 0x2468 target)' | nc fd00:5e:40::1 53 | od -An -v -tx1 | tr -s ' \n' '  '; echo"
+    assert_status 0
+    assert_output_contains " 00 28 24 68 85 80 00 01 00 01 "
+    assert_output_contains "00 04 $(hex_ip "$ip")"
+    skiff rm -f Target >/dev/null
+}
+
 @test "DNS over TCP: a connection that asks nothing is closed after a few seconds" {
     skiff network create tcpnet >/dev/null
     run skiff run --rm --network tcpnet --dns 127.0.0.9 busybox sh -c '

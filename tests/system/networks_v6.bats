@@ -129,6 +129,10 @@ bats_require_minimum_version 1.5.0
     assert_status 0
     assert_output_contains "Address: fd00:5e:10::80"
     assert_output_contains "Address: 10.93.10.2"
+    # And names the container that has an IPv6 address (ip6.arpa PTR).
+    run skiff run --rm --network web6 --dns 127.0.0.9 busybox nslookup fd00:5e:10::80 fd00:5e:10::1
+    assert_status 0
+    assert_output_contains "name = w6"
     skiff rm -f w6 >/dev/null
 }
 

@@ -150,10 +150,11 @@ struct Fixture {
                       return std::nullopt;
                   },
                   .forward_udp =
-                      [this](uint64_t token, const std::string& network, const sockaddr_in& client, const DnsQuery&,
-                             std::span<const uint8_t> packet) {
+                      [this](uint64_t token, const std::string& network, const sockaddr_in& client,
+                             const sockaddr_in6* client6, const DnsQuery&, std::span<const uint8_t> packet) {
                           CHECK(network == "front");
                           CHECK(ntohl(client.sin_addr.s_addr) == ip("127.0.0.1"));
+                          CHECK(client6 == nullptr);
                           Bytes q(packet.begin(), packet.end());
                           if (at_once) return at_once(token, q);
                           asked.push_back({token, q});
@@ -495,4 +496,53 @@ TEST_CASE("dns responder: TCP next to UDP on the same address; truncated forward
     r.remove_listener("front");
     CHECK(r.poll_fds().size() == r.fds().size());
     CHECK(pump(r, [&] { c.poll_once(); return c.closed; }));
+}
+
+TEST_CASE("dns tcp: an IPv6 listener beside the IPv4 one; its clients forward with their IPv6 address", "[dns][ipv6]") {
+    std::vector<std::string> forwarded_from;
+    DnsTcp tcp(DnsTcpCallbacks{
+        .local = [](const std::string&, std::span<const uint8_t> packet, DnsQuery& q) -> std::optional<Bytes> {
+            q = parse_dns_query(packet).query;
+            if (q.question.name == "web")
+                return build_dns_response(q, {.authoritative = true, .a = {ip("10.89.0.5")}}, kDnsTcpMaxMessage);
+            return std::nullopt;
+        },
+        .forward_udp = [&](uint64_t token, const std::string& network, const sockaddr_in&, const sockaddr_in6* client6,
+                           const DnsQuery&, std::span<const uint8_t>) {
+            CHECK(network == "front");
+            char text[INET6_ADDRSTRLEN] = "";
+            if (client6) inet_ntop(AF_INET6, &client6->sin6_addr, text, sizeof text);
+            forwarded_from.push_back(text);
+            // No upstream: SERVFAIL, at once.
+            (void)token;
+        },
+    });
+    UniqueFd l6(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(l6);
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (bind(l6.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+        WARN("no IPv6 loopback here: the IPv6 TCP listener is not tested");
+        return;
+    }
+    socklen_t len = sizeof a;
+    REQUIRE(getsockname(l6.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    UniqueFd l4 = bound_tcp();
+    tcp.add_listener("front", std::move(l4));
+    tcp.add_listener("front", std::move(l6));
+    CHECK(tcp.poll_fds().size() == 2);  // both families listen
+    UniqueFd c(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(connect(c.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    Client client{std::move(c), {}, {}, false};
+    send_all(client.fd.get(), dns_tcp_frame(query(7, "web")));
+    REQUIRE(pump(tcp, [&] { client.poll_once(); return client.answers.size() >= 1; }));
+    CHECK(id_of(client.answers[0]) == 7);
+    CHECK(ancount(client.answers[0]) == 1);
+    send_all(client.fd.get(), dns_tcp_frame(query(8, "svc.example.test")));
+    REQUIRE(pump(tcp, [&] { return !forwarded_from.empty(); }));
+    CHECK(forwarded_from[0] == "::1");
+    tcp.remove_listener("front");
+    CHECK(tcp.poll_fds().empty());
+    CHECK(tcp.connections() == 0);
 }

@@ -110,6 +110,10 @@ TEST_CASE("dns responder: AAAA answers, on an IPv6 listener too", "[dns][ipv6]")
         .lookup6 = [&](const std::string&, const std::string& name) {
             return name == "web" ? std::vector<net::Ipv6Addr>{ip6} : std::vector<net::Ipv6Addr>{};
         },
+        .reverse6 = [&](const std::string&, const net::Ipv6Addr& a) -> std::optional<std::string> {
+            if (a == ip6) return "web";
+            return std::nullopt;
+        },
     };
     net::DnsResponder r(view);
     UniqueFd l(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -129,9 +133,12 @@ TEST_CASE("dns responder: AAAA answers, on an IPv6 listener too", "[dns][ipv6]")
     UniqueFd c(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     timeval tv{2, 0};
     ::setsockopt(c.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    auto ask = [&](uint16_t type) {
-        std::vector<uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'e', 'b', 0, 0,
-                                  static_cast<uint8_t>(type), 0, 1};
+    auto ask = [&](uint16_t type, const char* name = "web") {
+        std::vector<uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+        auto wire = net::encode_dns_name(name);
+        REQUIRE(wire);
+        q.insert(q.end(), wire->begin(), wire->end());
+        q.insert(q.end(), {0, static_cast<uint8_t>(type), 0, 1});
         REQUIRE(::sendto(c.get(), q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
                 static_cast<ssize_t>(q.size()));
         pollfd p{lfd, POLLIN, 0};
@@ -150,7 +157,23 @@ TEST_CASE("dns responder: AAAA answers, on an IPv6 listener too", "[dns][ipv6]")
     CHECK(a4[7] == 1);
     CHECK(a4[a4.size() - 1] == 2);
     CHECK(a4[a4.size() - 4] == 10);
+    // fd00:1::2 backwards, a nibble a label.
+    auto ptr = ask(net::kDnsTypePtr, "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa");
+    CHECK(ptr[7] == 1);
+    auto web = *net::encode_dns_name("web");
+    CHECK(std::equal(web.begin(), web.end(), ptr.end() - static_cast<ptrdiff_t>(web.size())));
     r.remove_listener("n");
     fds = r.fds();
     CHECK(std::find(fds.begin(), fds.end(), lfd) == fds.end());
+}
+
+TEST_CASE("dns: ip6.arpa names", "[dns][ipv6]") {
+    const char* name = "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa";
+    CHECK(net::parse_ip6_arpa(name) == net::parse_ipv6("fd00:1::2"));
+    CHECK(net::parse_ip6_arpa("B.A.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.D.F.IP6.ARPA.") ==
+          net::parse_ipv6("fd00::ab"));
+    CHECK_FALSE(net::parse_ip6_arpa("2.0.0.0.ip6.arpa"));  // too short
+    CHECK_FALSE(net::parse_ip6_arpa("g.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa"));
+    CHECK_FALSE(net::parse_ip6_arpa("20.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa"));
+    CHECK_FALSE(net::parse_ip6_arpa("2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.in-addr.arpa"));
 }
