@@ -126,6 +126,8 @@ Json info_facts(Context& ctx) {
         {"IdleMonitor", container::find_idle_monitor()},
         {"NetworkHelpers", {{"pasta", helper("pasta")}, {"slirp4netns", helper("slirp4netns")}}},
         {"NetworkHelper", cfg.network_helper.empty() ? "auto" : cfg.network_helper},
+        // What a container without --network joins (Docker's answer as root).
+        {"DefaultNetwork", rootless ? "private" : "bridge"},
         {"NewUIDMap", helper("newuidmap")},
         {"FuseOverlayfs", helper("fuse-overlayfs")},
         {"CDISpecDirs", cfg.cdi_spec_dirs},
@@ -202,6 +204,10 @@ std::string info_text(const Json& i) {
     };
     o << "  Subordinate UIDs: " << ranges(h["IDMappings"]["UIDMap"]) << "\n";
     o << "  Subordinate GIDs: " << ranges(h["IDMappings"]["GIDMap"]) << "\n";
+    o << " Default Network: "
+      << (str(h["DefaultNetwork"]) == "bridge" ? "bridge (the built-in bridge network: kernel bridge, nftables)"
+                                               : "private (a network per container through pasta or slirp4netns)")
+      << "\n";
     o << " Network Helpers:\n";
     for (auto& [name, v] : h["NetworkHelpers"].items())
         o << "  " << name << ": " << (v["found"].get<bool>() ? str(v["executable"]) : "not found") << "\n";

@@ -47,6 +47,9 @@ load helpers
     assert_output_contains "Idle Monitor: "
     run skiff info --format '{{.Host.IdleMonitor}}'
     [[ "$output" == */skiff-monitor ]]
+    # Rootless a private network per container; as root Docker's bridge.
+    run skiff info --format '{{.Host.DefaultNetwork}}'
+    [ "$output" = "$(is_rootless && echo private || echo bridge)" ]
 }
 
 @test "info says clearly when resource limits are unavailable" {
