@@ -9,9 +9,11 @@
 #include "net/cidr.hpp"
 #include "net/dns_message.hpp"
 #include "net/dns_responder.hpp"
+#include "loopback_sockets.hpp"
 
 using namespace skiff;
 using namespace skiff::net;
+using skiff::test::addr_of;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
@@ -334,22 +336,7 @@ struct Datagram {
     sockaddr_in from{};
 };
 
-UniqueFd udp_socket() {
-    UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    return fd;
-}
-
-sockaddr_in addr_of(int fd) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    return a;
-}
+UniqueFd udp_socket() { return test::bound_loopback(SOCK_DGRAM); }
 
 void send_to(int fd, const Bytes& b, const sockaddr_in& to) {
     REQUIRE(sendto(fd, b.data(), b.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==

@@ -12,9 +12,12 @@
 #include "net/dns_message.hpp"
 #include "net/dns_responder.hpp"
 #include "net/dns_tcp.hpp"
+#include "loopback_sockets.hpp"
 
 using namespace skiff;
 using namespace skiff::net;
+using skiff::test::addr_of;
+using skiff::test::loopback;
 using Bytes = std::vector<uint8_t>;
 using Clock = std::chrono::steady_clock;
 
@@ -43,30 +46,7 @@ int rcode_of(const Bytes& b) { return b[3] & 0xF; }
 uint16_t ancount(const Bytes& b) { return static_cast<uint16_t>(b[6] << 8 | b[7]); }
 uint32_t ip(const char* s) { return *parse_ipv4(s); }
 
-sockaddr_in loopback(uint16_t port = 0) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    return a;
-}
-
-UniqueFd bound_tcp(uint16_t port = 0) {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a = loopback(port);
-    REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    return fd;
-}
-
-sockaddr_in addr_of(int fd) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    return a;
-}
+UniqueFd bound_tcp(uint16_t port = 0) { return test::bound_loopback(SOCK_STREAM, port); }
 
 UniqueFd connect_to(const sockaddr_in& a) {
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
