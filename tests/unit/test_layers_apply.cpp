@@ -17,15 +17,6 @@ using namespace layers_test;
 
 namespace {
 
-ApplyOptions quiet(WhiteoutMode mode = WhiteoutMode::Overlay) {
-    ApplyOptions o;
-    o.whiteouts = mode;
-    o.opaque_xattr = kOpaqueXattrUserns;  // settable without privilege
-    o.sync = false;
-    o.warn = [](const std::string&) {};
-    return o;
-}
-
 std::string basic_tar() {
     TarBuilder t;
     t.dir("etc", {.mode = 0755, .mtime = 1500000000});

@@ -15,15 +15,6 @@ using namespace layers_test;
 
 namespace {
 
-ApplyOptions quiet(WhiteoutMode mode = WhiteoutMode::Overlay) {
-    ApplyOptions o;
-    o.whiteouts = mode;
-    o.opaque_xattr = kOpaqueXattrUserns;
-    o.sync = false;
-    o.warn = [](const std::string&) {};
-    return o;
-}
-
 bool user_xattrs_work(const std::string& dir) {
     std::string p = dir + "/.xattr-probe";
     spit(p, "");

@@ -20,11 +20,23 @@
 
 #include "layers/compress.hpp"
 #include "layers/fsops.hpp"
+#include "layers/tar_apply.hpp"
 #include "util/sha256.hpp"
 
 namespace layers_test {
 
 inline bool is_root() { return ::geteuid() == 0; }
+
+// Apply options for tests: no fsync, no warnings, the opaque xattr an
+// unprivileged user can set.
+inline skiff::layers::ApplyOptions quiet(skiff::layers::WhiteoutMode mode = skiff::layers::WhiteoutMode::Overlay) {
+    skiff::layers::ApplyOptions o;
+    o.whiteouts = mode;
+    o.opaque_xattr = skiff::layers::kOpaqueXattrUserns;
+    o.sync = false;
+    o.warn = [](const std::string&) {};
+    return o;
+}
 
 class TempDir {
 public:
