@@ -19,6 +19,7 @@
 #include "engine/engine.hpp"
 #include "engine/images.hpp"
 #include "engine/network.hpp"
+#include "engine/network_attach.hpp"
 #include "net/ports.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -53,6 +54,21 @@ bool ps_filter_match(engine::Engine& e, const container::Container& c, const std
         return (img && img->id == c.image_id) || c.image_name == value;
     }
     if (key == "exited") return c.state == "exited" && std::to_string(c.exit_code) == value;
+    if (key == "network") {
+        // A mode (host, none, private) or a network's name or ID prefix.
+        if (c.spec.network != "networks") return c.spec.network == value;
+        for (auto& j : c.spec.network_joins)
+            if (j.name == value) return true;
+        for (auto& a : engine::container_attachments(e, c.id))
+            if (a.network_id.rfind(value, 0) == 0) return true;
+        return false;
+    }
+    if (key == "volume") {
+        // A volume's name or a mount's destination, as Docker's.
+        for (auto& m : c.spec.mounts)
+            if ((m.type == "volume" && m.source == value) || m.destination == value) return true;
+        return false;
+    }
     if (key == "before" || key == "since") {
         auto other = engine::find_container(e, value);
         return key == "before" ? c.created < other.created : c.created > other.created;
@@ -318,6 +334,9 @@ void register_container_info(cli::Table& t) {
            .aliases = {"container ls", "container list", "container ps"},
            .usage = "[OPTIONS]",
            .summary = "List containers",
+           .description = "Filters: id=PREFIX, name=NAME|GLOB, label=KEY[=VALUE], status=STATUS, exited=CODE, "
+                          "ancestor=IMAGE, before=CONTAINER, since=CONTAINER, network=NAME|ID|MODE, "
+                          "volume=NAME|DESTINATION.",
            .flags = {{"all", 'a', FlagType::Bool, "Show all containers (default shows just running)"},
                      {"filter", 'f', FlagType::List, "Filter output based on conditions provided", "filter"},
                      {"format", 0, FlagType::String, "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template", "string"},

@@ -201,6 +201,17 @@ setup() {
     [ "${#lines[@]}" -eq 3 ]
     run skiff ps -a --filter since=a1 --format '{{.Names}}'
     [ "${#lines[@]}" -eq 2 ]
+    skiff create --name a4 --network none -v psvol:/data busybox true >/dev/null
+    run skiff ps -a --filter network=none --format '{{.Names}}'
+    [ "$output" = a4 ]
+    run skiff ps -a --filter volume=psvol --format '{{.Names}}'
+    [ "$output" = a4 ]
+    run skiff ps -a --filter volume=/data --format '{{.Names}}'
+    [ "$output" = a4 ]
+    # The default network: private rootless, Docker's bridge as root.
+    run skiff ps -a --filter network="$(is_rootless && echo private || echo bridge)" --format '{{.Names}}'
+    [ "${#lines[@]}" -eq 3 ]
+    skiff rm a4 >/dev/null
     run skiff ps --format json
     echo "$output" | jq -e '.Names == "a3"'
     run skiff ps -a --filter bogus=1

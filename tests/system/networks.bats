@@ -211,6 +211,12 @@ for i in range(10):
     skiff network connect --alias ccb --ip 10.89.1.50 cnb cc
     run skiff inspect --format '{{.NetworkSettings.Networks.cnb.IPAddress}} {{.NetworkSettings.Networks.cnb.Aliases}}' cc
     [ "$output" = "10.89.1.50 [ccb]" ]
+    # ps --filter network= by name, and by ID prefix for a network connected later.
+    run skiff ps -a --filter network=cna --format '{{.Names}}'
+    [ "$output" = cc ]
+    id=$(skiff network inspect --format '{{.Id}}' cnb)
+    run skiff ps -a --filter "network=${id:0:12}" --format '{{.Names}}'
+    [ "$output" = cc ]
     skiff start cc >/dev/null
     run skiff exec cc ip -o -4 addr show eth1
     assert_output_contains "10.89.1.50/24"
