@@ -31,6 +31,7 @@ net::Network network_for_join(Engine& e, const std::string& name) {
 
 void use_default_network(Engine& e, container::ContainerSpec& spec) {
     if (spec.network != "private" || e.paths().rootless()) return;
+    move_default_network_if_routed(e);
     spec.network = "networks";
     container::ContainerSpec::NetworkJoin j;
     j.name = kDefaultNetwork;
@@ -57,7 +58,10 @@ Json network_entry(const net::Network& n, const net::Attachment& a) {
               {"gateway", n.gateway}, {"internal", n.internal}, {"ifname", a.ifname},               {"ip", a.ip},
               {"mac", a.mac},       {"aliases", a.aliases}};
     // Docker's default bridge resolves no container names (nor does Podman's).
-    if (n.builtin) j["dns_names"] = false;
+    if (n.builtin) {
+        j["dns_names"] = false;
+        j["builtin"] = true;
+    }
     // Dual-stack (an attachment made before the network had IPv6 has none).
     if (n.ipv6 && !a.ip6.empty()) {
         j["subnet6"] = n.subnet6;

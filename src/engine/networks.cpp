@@ -8,6 +8,7 @@
 #include "net/cidr.hpp"
 #include "net/cidr6.hpp"
 #include "net/netd.hpp"
+#include "state/db.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -20,23 +21,37 @@ namespace {
 
 net::NetworkRecords raw_records(Engine& e) { return net::NetworkRecords(e.db()); }
 
-std::vector<net::Ipv4Net> host_routes() {
-    return net::parse_proc_net_route(fs::read_file_if_exists("/proc/net/route").value_or(""));
+// The host's routes, but those of `own_bridge` (the network's own, up while
+// its daemon runs).
+std::vector<net::Ipv4Net> host_routes(const std::string& own_bridge = "") {
+    std::vector<net::Ipv4Net> out;
+    for (auto& r : net::parse_proc_net_route(fs::read_file_if_exists("/proc/net/route").value_or("")))
+        if (r.iface != own_bridge) out.push_back(r.destination);
+    return out;
+}
+
+// What the default network must not overlap: the host's routes and the
+// other networks.
+std::vector<net::Ipv4Net> taken_subnets(Engine& e, const std::string& own_id) {
+    std::vector<net::Ipv4Net> taken = host_routes(own_id.empty() ? "" : net::bridge_name(own_id));
+    for (auto& o : raw_records(e).list())
+        if (!o.subnet.empty() && o.id != own_id) taken.push_back(net::parse_cidr(o.subnet));
+    return taken;
+}
+
+void set_subnet(net::Network& n, const net::Ipv4Net& subnet) {
+    n.subnet = net::cidr_string(subnet);
+    n.gateway = net::ipv4_string(net::default_gateway(subnet));
 }
 
 // As root, Docker's `bridge` exists before anyone asks for it: made on the
 // store's first use of networks.
 void ensure_default_network(Engine& e) {
     if (e.paths().rootless() || raw_records(e).get(kDefaultNetwork)) return;
-    std::vector<net::Ipv4Net> taken = host_routes();
-    for (auto& o : raw_records(e).list())
-        if (!o.subnet.empty()) taken.push_back(net::parse_cidr(o.subnet));
     net::Network n;
     n.name = kDefaultNetwork;
     n.id = state::random_id();
-    auto subnet = net::default_bridge_subnet(taken);
-    n.subnet = net::cidr_string(subnet);
-    n.gateway = net::ipv4_string(net::default_gateway(subnet));
+    set_subnet(n, net::default_bridge_subnet(taken_subnets(e, "")));
     n.builtin = true;
     n.created = timeutil::now_ns();
     raw_records(e).insert(n);  // a concurrent command may have made it: either one stays
@@ -80,6 +95,20 @@ Json bridge_options(const net::Network& n) {
 }
 
 }  // namespace
+
+void move_default_network_if_routed(Engine& e) {
+    if (e.paths().rootless()) return;
+    ensure_default_network(e);
+    state::Transaction tx(e.db());
+    auto n = raw_records(e).get(kDefaultNetwork);
+    if (!n || !n->builtin || !raw_records(e).users_of(*n).empty()) return;
+    auto taken = taken_subnets(e, n->id);
+    auto own = net::parse_cidr(n->subnet);
+    if (std::none_of(taken.begin(), taken.end(), [&](const net::Ipv4Net& t) { return t.overlaps(own); })) return;
+    set_subnet(*n, net::default_bridge_subnet(taken));
+    raw_records(e).update(*n);
+    tx.commit();
+}
 
 net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
     if (r.driver != "bridge")

@@ -24,6 +24,11 @@ struct NetworkCreateRequest {
     std::map<std::string, std::string> labels;
 };
 
+// Root's default network was given a free subnet when made; the host may
+// route it since (Docker's docker0, a VPN). While no container has an
+// address on it, it moves to a free one.
+void move_default_network_if_routed(Engine& e);
+
 net::Network create_network(Engine& e, const NetworkCreateRequest& r);
 net::Network find_network(Engine& e, const std::string& ref);  // NotFound
 std::vector<net::Network> all_networks(Engine& e);

@@ -64,8 +64,8 @@ Ipv4Net default_bridge_subnet(const std::vector<Ipv4Net>& taken) {
                 "on this host or used by networks");
 }
 
-std::vector<Ipv4Net> parse_proc_net_route(const std::string& text) {
-    std::vector<Ipv4Net> out;
+std::vector<HostRoute> parse_proc_net_route(const std::string& text) {
+    std::vector<HostRoute> out;
     std::istringstream in(text);
     std::string line;
     std::getline(in, line);  // the header
@@ -78,7 +78,7 @@ std::vector<Ipv4Net> parse_proc_net_route(const std::string& text) {
         uint32_t m = ntohl(static_cast<uint32_t>(std::strtoul(mask.c_str(), nullptr, 16)));
         if (m == 0) continue;
         int prefix = __builtin_popcount(m);
-        out.push_back({d & m, prefix});
+        out.push_back({iface, {d & m, prefix}});
     }
     return out;
 }

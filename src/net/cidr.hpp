@@ -29,8 +29,12 @@ Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used);
 // The subnet of root's default network: Docker's 172.17.0.0/16 unless a
 // network or a host route has it, then 172.18–31, then Podman's 10.88.0.0/16.
 Ipv4Net default_bridge_subnet(const std::vector<Ipv4Net>& taken);
-// The destinations of /proc/net/route's text, default routes left out.
-std::vector<Ipv4Net> parse_proc_net_route(const std::string& text);
+struct HostRoute {
+    std::string iface;
+    Ipv4Net destination;
+};
+// The routes of /proc/net/route's text, default routes left out.
+std::vector<HostRoute> parse_proc_net_route(const std::string& text);
 // The subnet's first host address.
 uint32_t default_gateway(const Ipv4Net& n);
 

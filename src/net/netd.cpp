@@ -65,6 +65,7 @@ struct Member {
 struct Bridge {
     std::string name, subnet, gateway;
     bool internal = false;
+    bool builtin = false;  // root's default network
     std::string subnet6, gateway6;  // dual-stack networks
 };
 
@@ -334,6 +335,7 @@ void Daemon::reconcile() {
             b.subnet = n.value("subnet", "");
             b.gateway = n.value("gateway", "");
             b.internal = n.value("internal", false);
+            b.builtin = n.value("builtin", false);
             b.subnet6 = n.value("subnet6", "");
             b.gateway6 = n.value("gateway6", "");
             want[n.value("id", "")] = b;
@@ -358,7 +360,9 @@ void Daemon::reconcile() {
         // (Our own bridge left by a daemon killed with -9 is taken over.)
         if (auto taken = address_in_use(b.gateway); taken && *taken != b.name)
             throw Error("network subnet " + b.subnet + " is in use on this host (" + b.gateway + " is on " + *taken +
-                        ": another store's network?); create the network with another --subnet");
+                        (b.builtin ? "); the default network moves to a free subnet once no container is on it "
+                                     "(skiff ps -a --filter network=bridge), or use --network pasta"
+                                   : ": another store's network?); create the network with another --subnet"));
         if (!b.gateway6.empty())
             if (auto taken = address6_in_use(b.gateway6); taken && *taken != b.name)
                 throw Error("network subnet " + b.subnet6 + " is in use on this host (" + b.gateway6 + " is on " +

@@ -29,9 +29,7 @@ Network read(state::Statement& st) {
     return n;
 }
 
-}  // namespace
-
-bool NetworkRecords::insert(const Network& n) {
+std::string config_json(const Network& n) {
     Json c = {{"driver", n.driver}, {"subnet", n.subnet}, {"gateway", n.gateway}, {"ip_range", n.ip_range},
               {"internal", n.internal}, {"ipv6", n.ipv6}, {"labels", n.labels}};
     if (n.builtin) c["builtin"] = true;
@@ -40,13 +38,23 @@ bool NetworkRecords::insert(const Network& n) {
         c["gateway6"] = n.gateway6;
         c["ip_range6"] = n.ip_range6;
     }
+    return c.dump();
+}
+
+}  // namespace
+
+bool NetworkRecords::insert(const Network& n) {
     db_.prepare("INSERT OR IGNORE INTO networks (id, name, created, config) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, n.id)
         .bind(2, n.name)
         .bind(3, n.created)
-        .bind(4, c.dump())
+        .bind(4, config_json(n))
         .run();
     return db_.changes() > 0;
+}
+
+void NetworkRecords::update(const Network& n) {
+    db_.prepare("UPDATE networks SET config = ?2 WHERE id = ?1").bind(1, n.id).bind(2, config_json(n)).run();
 }
 
 std::optional<Network> NetworkRecords::get(const std::string& ref) {

@@ -34,6 +34,8 @@ public:
     std::optional<Network> get(const std::string& name_or_id);
     std::vector<Network> list();
     bool remove(const std::string& id);
+    // Rewrites the configuration of the network with n.id (its name stays).
+    void update(const Network& n);
     // IDs of the containers attached to it.
     std::vector<std::string> users_of(const Network& n);
 

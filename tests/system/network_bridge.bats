@@ -169,3 +169,33 @@ root_only() {
     run skiff exec g2 ip -o -4 addr show eth0
     assert_status 0
 }
+
+@test "as root, the default network moves off a subnet the host routes now, while no container is on it" {
+    root_only
+    skiff network exists bridge
+    old=$(skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' bridge)
+    read -r subnet gw <<<"$old"
+    # What Docker's docker0 (or a VPN) would do: the host routes the subnet.
+    TEST_LINK=sktest$$
+    ip link add "$TEST_LINK" type veth peer name "${TEST_LINK}p"
+    ip addr add "$gw/${subnet#*/}" dev "$TEST_LINK"
+    ip link set "$TEST_LINK" up
+    ip link set "${TEST_LINK}p" up
+    skiff run -d --name moved --dns 127.0.0.9 busybox sleep 1000 >/dev/null
+    run skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
+    [ "$output" != "$subnet" ]
+    new=$output
+    run skiff exec moved ip -o -4 addr show eth0
+    assert_output_contains "inet ${new%.0/*}."
+    skiff rm -f moved >/dev/null
+    wait_netd_gone
+    # A container holds an address there: no move, and a clear error at start.
+    skiff create --name held --dns 127.0.0.9 busybox true >/dev/null
+    ip addr add "${new%.0/*}.1/${new#*/}" dev "$TEST_LINK"
+    run skiff start held
+    [ "$status" -ne 0 ]
+    assert_output_contains "is in use on this host"
+    assert_output_contains "the default network moves to a free subnet once no container is on it"
+    run skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
+    [ "$output" = "$new" ]
+}

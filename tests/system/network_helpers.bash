@@ -2,13 +2,15 @@
 # after helpers: a store with busybox per test, the store's network daemon,
 # a web container and a stub DNS server on the host's loopback.
 
-# The helpers' teardown, then the daemon's exit and the namespace a test made (if any).
+# The helpers' teardown, then the daemon's exit and the namespace and link a
+# test made (if any).
 eval "store_$(declare -f teardown)"
 teardown() {
     store_teardown
     # As root every store's bridges share the host's namespace: the next
     # test's network must not meet this one's (same subnet) lingering.
     wait_netd_gone || true
+    [ -n "${TEST_LINK:-}" ] && ip link del "$TEST_LINK" 2>/dev/null
     if [ -n "${TEST_NETNS:-}" ]; then
         ip netns del "$TEST_NETNS" 2>/dev/null || true
         ip link del "${TEST_NETNS}h" 2>/dev/null || true

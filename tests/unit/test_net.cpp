@@ -148,6 +148,8 @@ TEST_CASE("/proc/net/route: destinations with their prefixes, default routes lef
         "short line\n";
     auto routes = net::parse_proc_net_route(text);
     REQUIRE(routes.size() == 2);
-    CHECK(net::cidr_string(routes[0]) == "192.0.2.0/24");
-    CHECK(net::cidr_string(routes[1]) == "172.17.0.0/16");
+    CHECK(routes[0].iface == "eth0");
+    CHECK(net::cidr_string(routes[0].destination) == "192.0.2.0/24");
+    CHECK(routes[1].iface == "docker0");
+    CHECK(net::cidr_string(routes[1].destination) == "172.17.0.0/16");
 }
