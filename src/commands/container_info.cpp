@@ -20,6 +20,7 @@
 #include "engine/images.hpp"
 #include "engine/network.hpp"
 #include "engine/network_attach.hpp"
+#include "net/network_records.hpp"
 #include "net/ports.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -55,18 +56,21 @@ bool ps_filter_match(engine::Engine& e, const container::Container& c, const std
     }
     if (key == "exited") return c.state == "exited" && std::to_string(c.exit_code) == value;
     if (key == "network") {
-        // A mode (host, none, private) or a network's name or ID prefix.
+        // A mode (host, none, private), or a network the container is on
+        // now (connect and disconnect count): its name or an ID prefix.
         if (c.spec.network != "networks") return c.spec.network == value;
-        for (auto& j : c.spec.network_joins)
-            if (j.name == value) return true;
-        for (auto& a : engine::container_attachments(e, c.id))
+        for (auto& a : engine::container_attachments(e, c.id)) {
             if (a.network_id.rfind(value, 0) == 0) return true;
+            auto n = net::NetworkRecords(e.db()).get(a.network_id);
+            if (n && n->name == value) return true;
+        }
         return false;
     }
     if (key == "volume") {
-        // A volume's name or a mount's destination, as Docker's.
+        // A volume's name or the destination of a volume or bind mount, as Docker's.
         for (auto& m : c.spec.mounts)
-            if ((m.type == "volume" && m.source == value) || m.destination == value) return true;
+            if ((m.type == "volume" && m.source == value) || (m.type != "tmpfs" && m.destination == value))
+                return true;
         return false;
     }
     if (key == "before" || key == "since") {

@@ -164,8 +164,9 @@ void register_networks(cli::Table& t) {
            .usage = "[OPTIONS]",
            .summary = "List networks",
            .description = "As root the list has the built-in network bridge, Docker's default network (a kernel "
-                          "bridge on 172.17.0.0/16, or the next free 172.N or 10.88 /16 when the host routes that, "
-                          "also later while no container is on it; made on the store's first use of networks; no container names in its DNS, as Docker's). "
+                          "bridge on 172.17.0.0/16, or the next free 172.N or 10.88 /16 when the host routes that; "
+                          "a container created on it moves it first when the host came to route its subnet and no "
+                          "container is on it; made on the store's first use of networks; no container names in its DNS, as Docker's). "
                           "Rootless each container's default network is its own (pasta or slirp4netns). "
                           "Filters: name=SUBSTRING, id=PREFIX, driver=bridge, label=KEY[=VALUE].",
            .flags = {{"filter", 'f', FlagType::List, "Provide filter values (e.g. 'name=app')", "filter"},

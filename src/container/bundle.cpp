@@ -190,6 +190,7 @@ void write_etc_files(const Container& c, const std::string& dir, const net::EtcA
     e.container_ip6 = a.ip6;
     e.host_gateway = a.host_gateway;
     e.dns_forward = a.dns_forward;
+    e.ipv4_only = a.ipv4_only;
     e.dns_responders = a.dns_responders;
     e.dns = c.spec.dns;
     e.dns_search = c.spec.dns_search;

@@ -45,7 +45,9 @@ namespace {
 // The running container as the monitor sees it.
 class Monitor {
 public:
-    explicit Monitor(MonitorConfig cfg) : cfg_(std::move(cfg)), db_(cfg_.database), records_(db_) {}
+    explicit Monitor(MonitorConfig cfg) : cfg_(std::move(cfg)), db_(cfg_.database), records_(db_) {
+        relay_.read_size = 65536;  // skiff-monitor reads less: its memory is the target
+    }
 
     int run();
     // After skiff-monitor: the exit it saw, its clients (handoff.hpp).
@@ -74,7 +76,7 @@ private:
     std::unique_ptr<layers::Driver> driver_;
     Relay relay_;  // the container's stdio, clients and signals
     Child external_;  // an external runtime's `run` process
-    bool pages_released_ = false;
+    bool idle_armed_ = false;  // the hand-off is tried once per process
     // The restart back-off, kept across the handoff.
     int64_t started_ns_ = 0;
     int backoff_ms_ = 100;
@@ -116,7 +118,6 @@ void Monitor::prepare() {
     ::setsid();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     relay_.detach_seq = parse_detach_keys(cfg_.detach_keys);
-    relay_.read_size = 65536;
     fs::make_dirs(cfg_.paths.rundir, 0700);
     fs::make_dirs(cfg_.paths.bundle(), 0700);
     ::unlink(cfg_.paths.exit_file().c_str());
@@ -264,9 +265,14 @@ void Monitor::loop() {
         hand_off();  // returns only when it could not
         memory::release_startup_pages();
     };
-    if (!pages_released_) relay_.idle_ms = 1000;
-    pages_released_ = true;
-    relay_.run();
+    if (!idle_armed_) relay_.idle_ms = 1000;
+    idle_armed_ = true;
+    try {
+        relay_.run();
+    } catch (...) {
+        if (external_.pid() == relay_.pid && relay_.exited()) external_.release();
+        throw;
+    }
     if (external_.pid() == relay_.pid) external_.release();  // reaped by the relay
 }
 
@@ -415,11 +421,7 @@ void Monitor::hand_off() {
             argv.push_back("journal_name=" + c.name);
             argv.push_back("journal_tag=" + journal_tag_of(c));
         }
-        for (auto& c : r.clients) {
-            idle::ClientSpec cs{c->ctl.get(), c->in.get(), c->out.get(), c->err.get(), c->detached, c->detach_seq};
-            argv.push_back("client=" + idle::encode_client(cs));
-            for (int fd : {cs.ctl, cs.in, cs.out, cs.err}) fds.push_back(fd);
-        }
+        add_client_words(r.clients, argv, fds);
         for (int fd : fds) set_inheritable(fd, true);
         std::vector<char*> raw;
         for (auto& a : argv) raw.push_back(a.data());
@@ -458,14 +460,7 @@ int Monitor::resume(const Json& state, const std::vector<std::string>& words) {
         } else if (idle::word_value(words[i], "listener", v)) {
             relay_.listener = own(v);
         } else if (idle::word_value(words[i], "client", v) && idle::decode_client(v, cs)) {
-            auto cl = std::make_unique<RelayClient>();
-            cl->ctl = own(std::to_string(cs.ctl));
-            cl->in = own(std::to_string(cs.in));
-            cl->out = own(std::to_string(cs.out));
-            cl->err = own(std::to_string(cs.err));
-            cl->detached = cs.detached;
-            cl->detach_seq = cs.detach_seq;
-            relay_.clients.push_back(std::move(cl));
+            relay_.clients.push_back(adopt_client(cs));
         } else {
             throw Error("__monitor-resume: unknown word " + words[i]);
         }

@@ -1,5 +1,6 @@
 #include "container/relay.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -46,6 +47,30 @@ int shell_status(int st) {
 }
 
 }  // namespace
+
+std::unique_ptr<RelayClient> adopt_client(const idle::ClientSpec& spec) {
+    auto own = [](int fd) {
+        if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        return UniqueFd(fd);
+    };
+    auto c = std::make_unique<RelayClient>();
+    c->ctl = own(spec.ctl);
+    c->in = own(spec.in);
+    c->out = own(spec.out);
+    c->err = own(spec.err);
+    c->detached = spec.detached;
+    c->detach_seq = spec.detach_seq;
+    return c;
+}
+
+void add_client_words(const std::vector<std::unique_ptr<RelayClient>>& clients, std::vector<std::string>& words,
+                      std::vector<int>& fds) {
+    for (auto& c : clients) {
+        idle::ClientSpec cs{c->ctl.get(), c->in.get(), c->out.get(), c->err.get(), c->detached, c->detach_seq};
+        words.push_back("client=" + idle::encode_client(cs));
+        for (int fd : {cs.ctl, cs.in, cs.out, cs.err}) fds.push_back(fd);
+    }
+}
 
 void Relay::reap() {
     int st;

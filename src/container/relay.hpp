@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "container/logs.hpp"
+#include "monitor_idle/protocol.hpp"
 #include "util/fd.hpp"
 #include "util/unixsock.hpp"
 
@@ -28,6 +29,13 @@ struct RelayClient {
     std::string detach_seq;
     unixsock::LineReader lines;
 };
+
+// Across the execs of the hand-off (monitor_idle/protocol.hpp): a client
+// taken over from its SPEC (its descriptors close-on-exec again), and the
+// client=SPEC words of all clients, with the descriptors to keep open.
+std::unique_ptr<RelayClient> adopt_client(const idle::ClientSpec& spec);
+void add_client_words(const std::vector<std::unique_ptr<RelayClient>>& clients, std::vector<std::string>& words,
+                      std::vector<int>& fds);
 
 class Relay {
 public:

@@ -163,6 +163,11 @@ net::NetdLease lease_network_daemon(Engine& e, container::MonitorConfig& cfg) {
 void connect_container(Engine& e, const std::string& network, const std::string& container,
                        const net::AttachRequest& r) {
     auto n = network_for_join(e, network);
+    // Docker's default bridge has neither names nor chosen addresses.
+    if (n.builtin && !r.aliases.empty())
+        throw Error("network-scoped aliases are supported only on user-defined networks, not on " + n.name);
+    if (n.builtin && (!r.ip.empty() || !r.ip6.empty()))
+        throw Error("a chosen IP address is supported only on user-defined networks, not on " + n.name);
     auto c = refresh(e, find_container(e, container));
     if (c.spec.network != "networks")
         throw Error("container " + c.name + " uses --network " + c.spec.network +

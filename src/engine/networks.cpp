@@ -45,13 +45,20 @@ void set_subnet(net::Network& n, const net::Ipv4Net& subnet) {
 }
 
 // As root, Docker's `bridge` exists before anyone asks for it: made on the
-// store's first use of networks.
-void ensure_default_network(Engine& e) {
+// store's first use of networks. With no free subnet (a VPN routing all of
+// 172.16/12 and 10.88/16) only the default network is missing: `required`
+// says whether that is an error here.
+void ensure_default_network(Engine& e, bool required = false) {
     if (e.paths().rootless() || raw_records(e).get(kDefaultNetwork)) return;
     net::Network n;
     n.name = kDefaultNetwork;
     n.id = state::random_id();
-    set_subnet(n, net::default_bridge_subnet(taken_subnets(e, "")));
+    try {
+        set_subnet(n, net::default_bridge_subnet(taken_subnets(e, "")));
+    } catch (const Error&) {
+        if (required) throw;
+        return;
+    }
     n.builtin = true;
     n.created = timeutil::now_ns();
     raw_records(e).insert(n);  // a concurrent command may have made it: either one stays
@@ -98,7 +105,7 @@ Json bridge_options(const net::Network& n) {
 
 void move_default_network_if_routed(Engine& e) {
     if (e.paths().rootless()) return;
-    ensure_default_network(e);
+    ensure_default_network(e, true);
     state::Transaction tx(e.db());
     auto n = raw_records(e).get(kDefaultNetwork);
     if (!n || !n->builtin || !raw_records(e).users_of(*n).empty()) return;

@@ -76,16 +76,9 @@ int run(int argc, char** argv) {
         else if (idle::word_value(word, "journal_id", v)) w.journal_id = v;
         else if (idle::word_value(word, "journal_name", v)) w.journal_name = v;
         else if (idle::word_value(word, "journal_tag", v)) w.journal_tag = v;
-        else if (idle::word_value(word, "client", v) && idle::decode_client(v, cs)) {
-            auto c = std::make_unique<container::RelayClient>();
-            c->ctl = own(std::to_string(cs.ctl));
-            c->in = own(std::to_string(cs.in));
-            c->out = own(std::to_string(cs.out));
-            c->err = own(std::to_string(cs.err));
-            c->detached = cs.detached;
-            c->detach_seq = cs.detach_seq;
-            r.clients.push_back(std::move(c));
-        } else {
+        else if (idle::word_value(word, "client", v) && idle::decode_client(v, cs))
+            r.clients.push_back(container::adopt_client(cs));
+        else {
             std::fprintf(stderr, "skiff-monitor: unknown word %s (it is started by skiff's monitor only)\n", argv[i]);
             return 125;
         }
@@ -112,11 +105,7 @@ int run(int argc, char** argv) {
                                      std::string("stopped=") + (r.stopped_by_user ? "1" : "0"),
                                      "listener=" + std::to_string(r.listener.get())};
     std::vector<int> keep = {r.listener.get()};
-    for (auto& c : r.clients) {
-        idle::ClientSpec cs{c->ctl.get(), c->in.get(), c->out.get(), c->err.get(), c->detached, c->detach_seq};
-        args.push_back("client=" + idle::encode_client(cs));
-        for (int fd : {cs.ctl, cs.in, cs.out, cs.err}) keep.push_back(fd);
-    }
+    container::add_client_words(r.clients, args, keep);
     for (int fd : keep)
         if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
     std::vector<char*> raw;

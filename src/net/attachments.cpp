@@ -35,10 +35,14 @@ Attachment read(state::Statement& st) {
 Attachment AttachmentRecords::attach(const std::string& container_id, const Network& n, const AttachRequest& r) {
     if (!r.mac.empty() && !valid_mac(r.mac))
         throw Error("invalid --mac-address \"" + r.mac + "\": expected six hex pairs (02:42:ac:11:00:02), unicast");
-    auto pool = pool_of(n.subnet, n.ip_range, n.gateway);
     if (!r.ip6.empty() && !n.ipv6)
         throw Error("--ip6 " + r.ip6 + ": network " + n.name + " has no IPv6 (create it with --ipv6)");
     state::Transaction tx(db_);
+    // The subnet as it is now: the default network may have moved since
+    // the caller read it.
+    auto current = NetworkRecords(db_).get(n.id);
+    if (!current) throw Error("network " + n.name + " was removed meanwhile");
+    auto pool = pool_of(current->subnet, current->ip_range, current->gateway);
     auto dup = db_.prepare("SELECT 1 FROM network_attachments WHERE container_id = ?1 AND network_id = ?2");
     dup.bind(1, container_id).bind(2, n.id);
     if (dup.step()) throw Error("container " + container_id.substr(0, 12) + " is already connected to network " + n.name);

@@ -125,12 +125,15 @@ EtcAddresses ContainerNetwork::etc_addresses() const {
         a.host_gateway = req_.uplink_gateway.empty() ? bridge_ports_.front().gateway : req_.uplink_gateway;
         for (auto& p : bridge_ports_)
             if (p.dns_names) a.dns_responders.push_back(p.gateway);
+        for (auto& p : bridge_ports_)
+            if (!p.ip6.empty() && a.ip6.empty()) a.ip6 = p.ip6;
         // The default network alone: Docker's resolv.conf (--dns, else the
         // host's resolvers), the host's loopback ones reached through the
         // responder on the gateway.
-        if (a.dns_responders.empty()) a.dns_forward = bridge_ports_.front().gateway;
-        for (auto& p : bridge_ports_)
-            if (!p.ip6.empty() && a.ip6.empty()) a.ip6 = p.ip6;
+        if (a.dns_responders.empty()) {
+            a.dns_forward = bridge_ports_.front().gateway;
+            a.ipv4_only = a.ip6.empty();
+        }
     }
     return a;
 }

@@ -90,7 +90,7 @@ void DnsResponder::add_listener(const std::string& network, UniqueFd udp_socket,
     if (getsockname(udp_socket.get(), reinterpret_cast<sockaddr*>(&l.addr), &len) < 0) l.addr = {};
     l.fd = std::move(udp_socket);
     if (tcp_socket) tcp_.add_listener(network, std::move(tcp_socket));
-    else tcp_.remove_listener(network);
+    else tcp_.remove_listener(network, AF_INET);
     listeners_[network] = std::move(l);
 }
 
@@ -99,6 +99,7 @@ void DnsResponder::add_listener6(const std::string& network, UniqueFd udp_socket
     if (flags < 0 || fcntl(udp_socket.get(), F_SETFL, flags | O_NONBLOCK) < 0)
         throw_errno("making the IPv6 DNS socket of network " + network + " non-blocking");
     if (tcp_socket) tcp_.add_listener(network, std::move(tcp_socket));
+    else tcp_.remove_listener(network, AF_INET6);
     listeners6_[network] = std::move(udp_socket);
 }
 

@@ -106,15 +106,16 @@ void DnsTcp::add_listener(const std::string& network, UniqueFd tcp_socket) {
     listeners_[key] = std::move(tcp_socket);
 }
 
-void DnsTcp::remove_listener(const std::string& network) {
+void DnsTcp::remove_listener(const std::string& network, int family) {
     for (auto it = listeners_.begin(); it != listeners_.end();) {
-        if (it->first.first != network) {
+        if (it->first.first != network || (family != AF_UNSPEC && it->first.second != family)) {
             ++it;
             continue;
         }
         owners_.erase(it->second.get());
         it = listeners_.erase(it);
     }
+    if (family != AF_UNSPEC) return;
     std::vector<uint64_t> gone;
     for (const auto& [id, c] : conns_)
         if (c.network == network) gone.push_back(id);

@@ -103,8 +103,9 @@ public:
     // `tcp_socket` is bound (to the gateway, port 53; IPv4 or IPv6), not
     // listening yet. Replaces an earlier listener of the same network and family.
     void add_listener(const std::string& network, UniqueFd tcp_socket);
-    // Closes the network's listeners and connections.
-    void remove_listener(const std::string& network);
+    // Closes the network's listeners and connections; with a family
+    // (AF_INET, AF_INET6), only that listener.
+    void remove_listener(const std::string& network, int family = AF_UNSPEC);
     // What to poll now; changes after each handle()/expire().
     std::vector<pollfd> poll_fds() const;
     // True if `fd` is one of ours; then it was handled. Never throws.

@@ -61,6 +61,8 @@ std::string resolv_file(const EtcFiles& e, const std::string& host_resolv) {
             if (is_loopback(s) && !e.host_network) {
                 if (e.dns_forward.empty()) continue;
                 s = e.dns_forward;
+            } else if (e.ipv4_only && s.find(':') != std::string::npos) {
+                continue;
             }
             if (std::find(servers.begin(), servers.end(), s) == servers.end()) servers.push_back(s);
         }

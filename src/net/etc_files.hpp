@@ -15,6 +15,9 @@ struct EtcFiles {
     std::string container_ip6;  // dual-stack networks: a second line for the names
     std::string host_gateway;   // reaches the host: host.containers.internal; "" = none
     std::string dns_forward;    // replaces loopback resolvers of the host; "" = keep them
+    // No IPv6 way out (root's default bridge without IPv6): the host's IPv6
+    // resolvers are left out, as Docker does, rather than time out.
+    bool ipv4_only = false;
     std::vector<std::string> dns, dns_search, dns_options, add_hosts;
     // User-defined networks: skiff's DNS responders (the gateways). They
     // are the only nameservers (they forward to --dns or the host's), and
@@ -30,6 +33,7 @@ struct EtcAddresses {
     std::string ip, host_gateway, dns_forward;
     std::string ip6;  // the first dual-stack network's
     std::vector<std::string> dns_responders;
+    bool ipv4_only = false;  // EtcFiles::ipv4_only
 };
 
 std::string hosts_file(const EtcFiles& e);

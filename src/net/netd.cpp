@@ -71,6 +71,11 @@ struct Bridge {
 
 using str::lower;
 
+bool same_addresses(const Bridge& a, const Bridge& b) {
+    return a.name == b.name && a.subnet == b.subnet && a.gateway == b.gateway && a.subnet6 == b.subnet6 &&
+           a.gateway6 == b.gateway6 && a.internal == b.internal;
+}
+
 // One "nameserver" line's words.
 std::vector<std::string> words_of(const std::string& line) {
     std::vector<std::string> out;
@@ -277,46 +282,50 @@ void Daemon::start() {
     // our namespace; as root the host forwards, as with Docker).
     write_sysctl("/proc/sys/net/ipv4/ip_forward", "1\n");
     host_dns_ = host_resolvers(dns_forward);
+    // What the responder asks, for IPv4 (ip, parse_ipv4) and IPv6 (ip6, parse_ipv6) alike.
+    auto named = [this](const std::string& net, const std::string& name, auto field, auto parse) {
+        std::vector<std::decay_t<decltype(*parse(std::string()))>> out;
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && std::find(n.names.begin(), n.names.end(), name) != n.names.end())
+                    if (auto a = parse(n.*field)) out.push_back(*a);
+        return out;
+    };
+    // The member with this address on `net`, and its entry there.
+    auto member_at = [this](const std::string& net, auto field, auto parse,
+                            const auto& addr) -> std::pair<const Member*, const Member::Net*> {
+        for (auto& [_, m] : members_)
+            for (auto& n : m.nets)
+                if (n.network_id == net && parse(n.*field) == addr) return {&m, &n};
+        return {nullptr, nullptr};
+    };
+    auto v4 = [](const std::string& t) { return parse_ipv4(t); };
+    auto v6 = [](const std::string& t) { return parse_ipv6(t); };
     DnsView view;
-    view.lookup = [this](const std::string& net, const std::string& name) {
-        std::vector<uint32_t> out;
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && std::find(n.names.begin(), n.names.end(), name) != n.names.end())
-                    if (auto a = parse_ipv4(n.ip)) out.push_back(*a);
-        return out;
+    view.lookup = [=](const std::string& net, const std::string& name) { return named(net, name, &Member::Net::ip, v4); };
+    view.lookup6 = [=](const std::string& net, const std::string& name) {
+        return named(net, name, &Member::Net::ip6, v6);
     };
-    view.lookup6 = [this](const std::string& net, const std::string& name) {
-        std::vector<Ipv6Addr> out;
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && std::find(n.names.begin(), n.names.end(), name) != n.names.end())
-                    if (auto a = parse_ipv6(n.ip6)) out.push_back(*a);
-        return out;
+    // Without names there (the default network) there is none to give back either.
+    auto name_of = [](std::pair<const Member*, const Member::Net*> found) -> std::optional<std::string> {
+        if (!found.first || found.second->names.empty()) return std::nullopt;
+        return found.first->name;
     };
-    view.reverse = [this](const std::string& net, uint32_t ip) -> std::optional<std::string> {
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && !n.names.empty() && parse_ipv4(n.ip) == ip) return m.name;
-        return std::nullopt;
+    view.reverse = [=](const std::string& net, uint32_t ip) {
+        return name_of(member_at(net, &Member::Net::ip, v4, std::optional<uint32_t>(ip)));
     };
-    view.reverse6 = [this](const std::string& net, const Ipv6Addr& ip) -> std::optional<std::string> {
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && !n.names.empty() && parse_ipv6(n.ip6) == ip) return m.name;
-        return std::nullopt;
+    view.reverse6 = [=](const std::string& net, const Ipv6Addr& ip) {
+        return name_of(member_at(net, &Member::Net::ip6, v6, std::optional<Ipv6Addr>(ip)));
     };
-    view.upstreams = [this](const std::string& net, uint32_t client) {
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && parse_ipv4(n.ip) == client && !m.dns.empty()) return m.dns;
-        return host_dns_;
+    // The container's --dns servers, else the host's.
+    auto upstreams_of = [this](std::pair<const Member*, const Member::Net*> found) {
+        return found.first && !found.first->dns.empty() ? found.first->dns : host_dns_;
     };
-    view.upstreams6 = [this](const std::string& net, const Ipv6Addr& client) {
-        for (auto& [_, m] : members_)
-            for (auto& n : m.nets)
-                if (n.network_id == net && parse_ipv6(n.ip6) == client && !m.dns.empty()) return m.dns;
-        return host_dns_;
+    view.upstreams = [=](const std::string& net, uint32_t client) {
+        return upstreams_of(member_at(net, &Member::Net::ip, v4, std::optional<uint32_t>(client)));
+    };
+    view.upstreams6 = [=](const std::string& net, const Ipv6Addr& client) {
+        return upstreams_of(member_at(net, &Member::Net::ip6, v6, std::optional<Ipv6Addr>(client)));
     };
     dns_ = std::make_unique<DnsResponder>(view);
     lock_ = UniqueFd(::open(files_.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -344,8 +353,10 @@ void Daemon::reconcile() {
     Netlink nl;
     for (auto it = bridges_.begin(); it != bridges_.end();) {
         // The last container gone: everything stays for the grace period
-        // (teardown() removes it when the daemon quits).
-        if (want.count(it->first) || members_.empty()) {
+        // (teardown() removes it when the daemon quits). A network whose
+        // addresses changed meanwhile (the default network moved) is made anew.
+        auto w = want.find(it->first);
+        if (w != want.end() ? same_addresses(w->second, it->second) : members_.empty()) {
             ++it;
             continue;
         }

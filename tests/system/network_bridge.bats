@@ -142,6 +142,15 @@ root_only() {
     skiff network disconnect bridge mover
     run skiff exec mover ip -o link show eth0
     [ "$status" -ne 0 ]
+    # Back on the bridge: no aliases or chosen addresses there (Docker's rule).
+    run -125 skiff network connect --alias m bridge mover
+    assert_output_contains "aliases are supported only on user-defined networks"
+    run -125 skiff network connect --ip 172.17.0.77 bridge mover
+    assert_output_contains "a chosen IP address is supported only on user-defined networks"
+    skiff network connect bridge mover
+    run skiff exec mover ip -o link show eth0
+    assert_status 0
+    skiff network disconnect bridge mover
     run skiff inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' mover
     [ "$output" = "side " ]
 }
@@ -172,7 +181,10 @@ root_only() {
 
 @test "as root, the default network moves off a subnet the host routes now, while no container is on it" {
     root_only
-    skiff network exists bridge
+    # A daemon still up (its last container just left): the bridge it keeps
+    # must be made anew on the new subnet.
+    skiff run -d --name first --dns 127.0.0.9 busybox sleep 1000 >/dev/null
+    skiff rm -f first >/dev/null
     old=$(skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' bridge)
     read -r subnet gw <<<"$old"
     # What Docker's docker0 (or a VPN) would do: the host routes the subnet.
@@ -187,6 +199,8 @@ root_only() {
     new=$output
     run skiff exec moved ip -o -4 addr show eth0
     assert_output_contains "inet ${new%.0/*}."
+    run skiff exec moved ping -c 1 -W 2 "${new%.0/*}.1"
+    assert_status 0
     skiff rm -f moved >/dev/null
     wait_netd_gone
     # A container holds an address there: no move, and a clear error at start.

@@ -211,8 +211,10 @@ for i in range(10):
     skiff network connect --alias ccb --ip 10.89.1.50 cnb cc
     run skiff inspect --format '{{.NetworkSettings.Networks.cnb.IPAddress}} {{.NetworkSettings.Networks.cnb.Aliases}}' cc
     [ "$output" = "10.89.1.50 [ccb]" ]
-    # ps --filter network= by name, and by ID prefix for a network connected later.
+    # ps --filter network= by name or ID prefix, a network connected later too.
     run skiff ps -a --filter network=cna --format '{{.Names}}'
+    [ "$output" = cc ]
+    run skiff ps -a --filter network=cnb --format '{{.Names}}'
     [ "$output" = cc ]
     id=$(skiff network inspect --format '{{.Id}}' cnb)
     run skiff ps -a --filter "network=${id:0:12}" --format '{{.Names}}'
@@ -224,6 +226,8 @@ for i in range(10):
     assert_output_contains "already connected"
     # Live: out of cnb, then back in.
     skiff network disconnect cnb cc
+    run skiff ps --filter network=cnb --format '{{.Names}}'
+    [ -z "$output" ]
     run skiff exec cc ip -o link show eth1
     [ "$status" -ne 0 ]
     skiff network connect --alias back cnb cc

@@ -522,6 +522,9 @@ TEST_CASE("dns tcp: an IPv6 listener beside the IPv4 one; its clients forward wi
     send_all(client.fd.get(), dns_tcp_frame(query(8, "svc.example.test")));
     REQUIRE(pump(tcp, [&] { return !forwarded_from.empty(); }));
     CHECK(forwarded_from[0] == "::1");
+    // One family's listener goes alone: the connections stay.
+    tcp.remove_listener("front", AF_INET);
+    CHECK(tcp.connections() == 1);
     tcp.remove_listener("front");
     CHECK(tcp.poll_fds().empty());
     CHECK(tcp.connections() == 0);

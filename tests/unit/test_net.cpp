@@ -94,6 +94,14 @@ TEST_CASE("resolv.conf translates loopback resolvers", "[net]") {
     CHECK(net::resolv_file(e, host) == "search a.test\nnameserver 127.0.0.9\noptions ndots:2\n");
     net::EtcFiles none;
     CHECK(net::resolv_file(none, host) == "search example.org\nnameserver 10.0.0.1\noptions edns0\n");
+    // Root's default bridge without IPv6: the host's IPv6 resolvers cannot be reached.
+    net::EtcFiles v4;
+    v4.dns_forward = "172.17.0.1";
+    v4.ipv4_only = true;
+    std::string host6 = "nameserver ::1\nnameserver 2001:db8::53\nnameserver 10.0.0.1\n";
+    CHECK(net::resolv_file(v4, host6) == "nameserver 172.17.0.1\nnameserver 10.0.0.1\n");
+    v4.ipv4_only = false;
+    CHECK(net::resolv_file(v4, host6) == "nameserver 172.17.0.1\nnameserver 2001:db8::53\nnameserver 10.0.0.1\n");
 }
 
 TEST_CASE("pasta command line", "[net]") {
