@@ -215,18 +215,19 @@ std::optional<DnsAnswer> DnsResponder::local_answer(const std::string& network, 
     if (question.klass != kDnsClassIn && question.klass != kDnsClassAny) return DnsAnswer{.rcode = DnsRcode::Refused};
     DnsAnswer a{.authoritative = true, .ttl = options_.ttl};
     if (question.type == kDnsTypePtr) {
+        // A reverse name of ours: the container's name; other addresses go upstream.
+        std::optional<std::string> owner;
+        bool reverse_name = false;
         if (auto ip = parse_in_addr_arpa(question.name)) {
-            std::optional<std::string> name;
-            if (view_.reverse) name = view_.reverse(network, *ip);
-            if (!name || name->empty()) return std::nullopt;
-            a.ptr = *name;
-            return a;
+            reverse_name = true;
+            if (view_.reverse) owner = view_.reverse(network, *ip);
+        } else if (auto ip6 = parse_ip6_arpa(question.name)) {
+            reverse_name = true;
+            if (view_.reverse6) owner = view_.reverse6(network, *ip6);
         }
-        if (auto ip6 = parse_ip6_arpa(question.name)) {
-            std::optional<std::string> name;
-            if (view_.reverse6) name = view_.reverse6(network, *ip6);
-            if (!name || name->empty()) return std::nullopt;
-            a.ptr = *name;
+        if (reverse_name) {
+            if (!owner || owner->empty()) return std::nullopt;
+            a.ptr = *owner;
             return a;
         }
     }
