@@ -137,7 +137,8 @@ void register_networks(cli::Table& t) {
            .usage = "[OPTIONS] [NETWORK]",
            .summary = "Create a network",
            .description = "A bridge network with an IPv4 subnet: --subnet, or the first free 10.89.N.0/24 "
-                          "(Podman's range); the gateway is the subnet's first address unless --gateway. Containers "
+                          "(Podman's range; then 172.16.0.0/12 in /24s), free of other networks, the host's routes "
+                          "and the host's own addresses; the gateway is the subnet's first address unless --gateway. Containers "
                           "join with run --network NAME; they reach each other by name and alias through skiff's DNS "
                           "responder on the gateway. The bridge (br-ID), its nftables rules and the responder exist "
                           "while a container on the network runs: as root in the host's network namespace, rootless "

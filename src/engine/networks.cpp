@@ -7,6 +7,7 @@
 #include "net/attachments.hpp"
 #include "net/cidr.hpp"
 #include "net/cidr6.hpp"
+#include "net/host_addresses.hpp"
 #include "net/netd.hpp"
 #include "state/db.hpp"
 #include "state/ids.hpp"
@@ -21,19 +22,22 @@ namespace {
 
 net::NetworkRecords raw_records(Engine& e) { return net::NetworkRecords(e.db()); }
 
-// The host's routes, but those of `own_bridge` (the network's own, up while
-// its daemon runs).
-std::vector<net::Ipv4Net> host_routes(const std::string& own_bridge = "") {
+// The host's routes and the subnets of its addresses (a VPN's /32, routed
+// by a rule of its own, is in no route), but those of `own_bridge` (the
+// network's own, up while its daemon runs).
+std::vector<net::Ipv4Net> host_subnets(const std::string& own_bridge) {
     std::vector<net::Ipv4Net> out;
     for (auto& r : net::parse_proc_net_route(fs::read_file_if_exists("/proc/net/route").value_or("")))
         if (r.iface != own_bridge) out.push_back(r.destination);
+    for (auto& a : net::host_ipv4_addresses())
+        if (a.iface != own_bridge) out.push_back(a.subnet());
     return out;
 }
 
-// What the default network must not overlap: the host's routes and the
-// other networks.
+// What an automatic subnet must not overlap: the host's subnets and the
+// other networks'.
 std::vector<net::Ipv4Net> taken_subnets(Engine& e, const std::string& own_id) {
-    std::vector<net::Ipv4Net> taken = host_routes(own_id.empty() ? "" : net::bridge_name(own_id));
+    std::vector<net::Ipv4Net> taken = host_subnets(own_id.empty() ? "" : net::bridge_name(own_id));
     for (auto& o : raw_records(e).list())
         if (!o.subnet.empty() && o.id != own_id) taken.push_back(net::parse_cidr(o.subnet));
     return taken;
@@ -149,12 +153,6 @@ net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
         if (r.ignore) return *existing;
         throw Error("network name " + n.name + " already used: network already exists");
     }
-    std::vector<net::Ipv4Net> used;
-    std::vector<net::Ipv6Net> used6;
-    for (auto& o : records(e).list()) {
-        if (!o.subnet.empty()) used.push_back(net::parse_cidr(o.subnet));
-        if (!o.subnet6.empty()) used6.push_back(net::parse_cidr6(o.subnet6));
-    }
     net::Ipv4Net subnet;
     if (!subnet4.empty()) {
         subnet = net::parse_cidr(subnet4);
@@ -162,7 +160,7 @@ net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
             if (!o.subnet.empty() && net::parse_cidr(o.subnet).overlaps(subnet))
                 throw Error("subnet " + net::cidr_string(subnet) + " is already used by network " + o.name);
     } else {
-        subnet = net::next_free_subnet(used);
+        subnet = net::next_free_subnet(taken_subnets(e, n.id));
     }
     n.subnet = net::cidr_string(subnet);
     uint32_t gw = net::default_gateway(subnet);
@@ -190,6 +188,9 @@ net::Network create_network(Engine& e, const NetworkCreateRequest& r) {
                 if (!o.subnet6.empty() && net::parse_cidr6(o.subnet6).overlaps(s6))
                     throw Error("subnet " + net::cidr6_string(s6) + " is already used by network " + o.name);
         } else {
+            std::vector<net::Ipv6Net> used6;
+            for (auto& o : records(e).list())
+                if (!o.subnet6.empty()) used6.push_back(net::parse_cidr6(o.subnet6));
             s6 = net::random_ula_subnet(used6);
         }
         n.subnet6 = net::cidr6_string(s6);

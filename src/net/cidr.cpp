@@ -42,13 +42,17 @@ Ipv4Net parse_cidr(const std::string& s) {
 std::string cidr_string(const Ipv4Net& n) { return ipv4_string(n.addr) + "/" + std::to_string(n.prefix); }
 
 Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used) {
-    for (uint32_t third = 0; third < 256; ++third) {
-        Ipv4Net cand{(10u << 24) | (89u << 16) | (third << 8), 24};
-        bool taken = false;
-        for (auto& u : used) taken |= u.overlaps(cand);
-        if (!taken) return cand;
+    // Podman's pool first; a host on 10.0.0.0/8 (a LAN, a VPN) leaves it
+    // none, and Docker's 172.16.0.0/12 is next.
+    for (Ipv4Net pool : {Ipv4Net{(10u << 24) | (89u << 16), 16}, Ipv4Net{(172u << 24) | (16u << 16), 12}}) {
+        for (uint32_t a = pool.first(); a < pool.last(); a += 256) {
+            Ipv4Net cand{a, 24};
+            bool taken = false;
+            for (auto& u : used) taken |= u.overlaps(cand);
+            if (!taken) return cand;
+        }
     }
-    throw Error("no free subnet left in 10.89.0.0/16: give one with --subnet");
+    throw Error("no free subnet left in 10.89.0.0/16 or 172.16.0.0/12: give one with --subnet");
 }
 
 Ipv4Net default_bridge_subnet(const std::vector<Ipv4Net>& taken) {

@@ -24,7 +24,8 @@ std::string ipv4_string(uint32_t ip);
 // "10.89.0.0/24"; host bits set are an error, as Docker reports them.
 Ipv4Net parse_cidr(const std::string& s);
 std::string cidr_string(const Ipv4Net& n);
-// The first 10.89.N.0/24 that overlaps none of `used` (Podman's range).
+// The first 10.89.N.0/24 that overlaps none of `used` (Podman's range),
+// else the first /24 of 172.16.0.0/12 (Docker's).
 Ipv4Net next_free_subnet(const std::vector<Ipv4Net>& used);
 // The subnet of root's default network: Docker's 172.17.0.0/16 unless a
 // network or a host route has it, then 172.18–31, then Podman's 10.88.0.0/16.

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "net/cidr.hpp"
 #include "net/cidr6.hpp"
 #include "net/dns_responder.hpp"
+#include "net/host_addresses.hpp"
 #include "net/netd_client.hpp"
 #include "net/netlink.hpp"
 #include "net/nft6_rules.hpp"
@@ -135,34 +135,6 @@ std::vector<sockaddr_in> host_resolvers(const std::string& loopback_replacement)
         out.push_back(inet(ip, 53));
     }
     return out;
-}
-
-// The interface that has this IPv4 address here, if any.
-std::optional<std::string> address_in_use(const std::string& ip) {
-    auto want = parse_ipv4(ip);
-    ifaddrs* list = nullptr;
-    if (!want || ::getifaddrs(&list) < 0) return std::nullopt;
-    std::optional<std::string> found;
-    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
-        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-            ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr) == *want)
-            found = i->ifa_name;
-    ::freeifaddrs(list);
-    return found;
-}
-
-// The interface that has this IPv6 address here, if any.
-std::optional<std::string> address6_in_use(const std::string& ip) {
-    auto want = parse_ipv6(ip);
-    ifaddrs* list = nullptr;
-    if (!want || ::getifaddrs(&list) < 0) return std::nullopt;
-    std::optional<std::string> found;
-    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
-        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
-            std::memcmp(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, want->data(), want->size()) == 0)
-            found = i->ifa_name;
-    ::freeifaddrs(list);
-    return found;
 }
 
 // The responder's socket on a network's gateway, IPv4 or IPv6 (UDP, or
@@ -369,13 +341,13 @@ void Daemon::reconcile() {
         // Refuse before touching anything: two bridges with one address
         // (another store's network, as root) would break both.
         // (Our own bridge left by a daemon killed with -9 is taken over.)
-        if (auto taken = address_in_use(b.gateway); taken && *taken != b.name)
+        if (auto taken = interface_with(b.gateway); taken && *taken != b.name)
             throw Error("network subnet " + b.subnet + " is in use on this host (" + b.gateway + " is on " + *taken +
                         (b.builtin ? "); the default network moves to a free subnet once no container is on it "
                                      "(skiff ps -a --filter network=bridge), or use --network pasta"
                                    : ": another store's network?); create the network with another --subnet"));
         if (!b.gateway6.empty())
-            if (auto taken = address6_in_use(b.gateway6); taken && *taken != b.name)
+            if (auto taken = interface_with(b.gateway6); taken && *taken != b.name)
                 throw Error("network subnet " + b.subnet6 + " is in use on this host (" + b.gateway6 + " is on " +
                             *taken + ": another store's network?); create the network with another --subnet");
         nl.create_bridge(b.name);

@@ -1,10 +1,10 @@
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 
 #include <cstdio>
 
 #include "net/helpers.hpp"
+#include "net/host_addresses.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
@@ -49,15 +49,11 @@ void pasta_host_route(std::string& ip, std::string& gateway) {
         break;
     }
     if (iface.empty()) return;
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) < 0) return;
-    for (ifaddrs* i = list; i; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || iface != i->ifa_name) continue;
-        char buf[INET_ADDRSTRLEN];
-        ip = inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof buf);
-        break;
-    }
-    ::freeifaddrs(list);
+    for (auto& a : host_ipv4_addresses())
+        if (a.iface == iface) {
+            ip = ipv4_string(a.address);
+            break;
+        }
 }
 
 }  // namespace skiff::net

@@ -213,3 +213,26 @@ root_only() {
     run skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
     [ "$output" = "$new" ]
 }
+
+@test "as root, automatic subnets avoid the host's own addresses: a VPN's /32 is in no route" {
+    root_only
+    # A VPN's address routed by a rule of its own (wg-quick, OpenVPN's
+    # /32 on tun0): nothing of it is in the main routing table.
+    TEST_LINK=sktest$$
+    ip link add "$TEST_LINK" type veth peer name "${TEST_LINK}p"
+    ip addr add 10.89.0.7/32 dev "$TEST_LINK"
+    ip addr add 172.17.0.7/32 dev "$TEST_LINK"
+    ip link set "$TEST_LINK" up
+    run skiff network create vpnside
+    assert_status 0
+    run skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' vpnside
+    [ "$output" != "10.89.0.0/24" ]
+    [[ "$output" == 10.89.* ]]
+    run skiff network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
+    [ "$output" != "172.17.0.0/16" ]
+    # Both bridges come up beside the VPN's addresses.
+    run skiff run --rm --network vpnside --dns 127.0.0.9 busybox true
+    assert_status 0
+    run skiff run --rm --dns 127.0.0.9 busybox true
+    assert_status 0
+}

@@ -118,6 +118,7 @@ TEST_CASE("pasta command line", "[net]") {
 }
 
 #include "net/cidr.hpp"
+#include "net/host_addresses.hpp"
 
 TEST_CASE("CIDR parsing and subnet choice", "[net]") {
     auto n = net::parse_cidr("10.89.3.0/24");
@@ -134,6 +135,19 @@ TEST_CASE("CIDR parsing and subnet choice", "[net]") {
     CHECK(net::cidr_string(net::next_free_subnet({net::parse_cidr("10.89.0.0/24"), net::parse_cidr("10.89.1.0/25")})) ==
           "10.89.2.0/24");
     CHECK(net::cidr_string(net::next_free_subnet({net::parse_cidr("10.89.0.0/23")})) == "10.89.2.0/24");
+    // A host on 10.0.0.0/8 leaves Podman's pool none: Docker's is next.
+    CHECK(net::cidr_string(net::next_free_subnet({net::parse_cidr("10.0.0.0/8")})) == "172.16.0.0/24");
+    CHECK(net::cidr_string(net::next_free_subnet({net::parse_cidr("10.0.0.0/8"), net::parse_cidr("172.16.0.0/16"),
+                                                  net::parse_cidr("172.17.0.0/24")})) == "172.17.1.0/24");
+    CHECK_THROWS_AS(net::next_free_subnet({net::parse_cidr("10.0.0.0/8"), net::parse_cidr("172.16.0.0/12")}), Error);
+}
+
+TEST_CASE("a host address's subnet: its prefix's, a VPN's /32 alone", "[net]") {
+    net::HostAddress lan{.iface = "eth0", .address = *net::parse_ipv4("192.168.1.7"), .prefix = 24};
+    CHECK(net::cidr_string(lan.subnet()) == "192.168.1.0/24");
+    net::HostAddress vpn{.iface = "tun0", .address = *net::parse_ipv4("172.17.5.2"), .prefix = 32};
+    CHECK(net::cidr_string(vpn.subnet()) == "172.17.5.2/32");
+    CHECK(net::cidr_string(net::default_bridge_subnet({vpn.subnet()})) == "172.18.0.0/16");
 }
 
 TEST_CASE("the default network's subnet avoids the host's routes and other networks", "[net]") {
