@@ -54,6 +54,18 @@ bool wants_help(const cli::Command& cmd, const std::vector<std::string>& words) 
     return false;
 }
 
+// Docker's and Podman's commands that skiff has not built yet: a user who
+// types one learns that, not that it is a typo.
+const char* planned_command(const std::string& name) {
+    static const std::pair<const char*, const char*> planned[] = {
+        {"build", "Dockerfile builds"},  {"buildx", "Dockerfile builds"}, {"builder", "Dockerfile builds"},
+        {"compose", "compose"},          {"pod", "pods"},                 {"generate", "generate kube and systemd"},
+        {"play", "play kube"},           {"kube", "play kube"},           {"service", "the API socket"}};
+    for (auto& [n, what] : planned)
+        if (name == n) return what;
+    return nullptr;
+}
+
 int run(int argc, char** argv) {
     static const cli::Table table = skiff::commands::build_table();
     std::vector<std::string> words(argv + 1, argv + argc);
@@ -107,6 +119,9 @@ int run(int argc, char** argv) {
             throw Error("unknown command \"" + words[1] + "\" for \"skiff " + words[0] + "\"" +
                         (s.empty() ? "" : " (did you mean \"" + s + "\"?)") + ". See 'skiff " + words[0] + " --help'");
         }
+        if (const char* what = planned_command(words[0]))
+            throw Error("\"skiff " + words[0] + "\" is not implemented yet (planned: " + std::string(what) +
+                        "). See 'skiff --help' for the commands there are");
         std::string s = cli::suggest(words[0], table.top_level_names());
         throw Error("unknown command \"" + words[0] + "\" for \"skiff\"" +
                     (s.empty() ? "" : " (did you mean \"" + s + "\"?)") + ". See 'skiff --help'");

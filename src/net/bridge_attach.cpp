@@ -14,6 +14,7 @@
 #include "net/netlink.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/host.hpp"
 #include "util/sha256.hpp"
 
 namespace skiff::net {
@@ -57,6 +58,23 @@ void in_child_in_netns(const std::string& netns, const std::string& userns, cons
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) throw Error("setting up the container's network interfaces failed");
 }
 
+// Runs `body` with a netlink socket in `netns`. The host's root opens one
+// there and stays where it is; anyone else must enter the namespace (and
+// `userns` first) for good, so in a short child.
+void with_netlink_in(const std::string& netns, const std::string& userns, const std::function<void(Netlink&)>& body) {
+    if (userns.empty() && ::geteuid() == 0 && !host::in_user_namespace()) {
+        UniqueFd ns(::open(netns.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ns) throw_errno("open the networks' namespace " + netns);
+        Netlink nl = Netlink::in_netns(ns.get());
+        body(nl);
+        return;
+    }
+    in_child_in_netns(netns, userns, [&] {
+        Netlink nl;
+        body(nl);
+    });
+}
+
 }  // namespace
 
 BridgePort bridge_port_from_json(const Json& n) {
@@ -84,8 +102,7 @@ void plug_container(const std::string& bridges_netns, const std::string& contain
                     const std::string& container_id, const std::vector<BridgePort>& ports, const std::string& userns) {
     UniqueFd cns(::open(container_netns.c_str(), O_RDONLY | O_CLOEXEC));
     if (!cns) throw_errno("open " + container_netns);
-    in_child_in_netns(bridges_netns, userns, [&] {
-        Netlink host;
+    with_netlink_in(bridges_netns, userns, [&](Netlink& host) {
         Netlink ctr = Netlink::in_netns(cns.get());
         ctr.set_up("lo");
         for (auto& p : ports) {
@@ -115,8 +132,7 @@ void plug_container(const std::string& bridges_netns, const std::string& contain
 void unplug_container(const std::string& bridges_netns, const std::string& container_id,
                       const std::vector<BridgePort>& ports, const std::string& userns) noexcept {
     try {
-        in_child_in_netns(bridges_netns, userns, [&] {
-            Netlink host;
+        with_netlink_in(bridges_netns, userns, [&](Netlink& host) {
             for (auto& p : ports) host.delete_link(host_veth_name(container_id, p.network_id));
         });
     } catch (const std::exception&) {

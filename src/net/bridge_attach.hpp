@@ -27,7 +27,7 @@ struct BridgePort {
 BridgePort bridge_port_from_json(const Json& n);
 
 // `bridges_netns`: the namespace of the bridges (/proc/PID/ns/net of the
-// daemon). Runs in a short child: a rootless caller could enter the
+// daemon). Rootless it runs in a short child: the caller could enter the
 // daemon's namespace but never come back to the host's.
 // `userns`: a user namespace to enter first ("" = none): a command outside
 // the rootless namespace plugging a running container in (network connect).

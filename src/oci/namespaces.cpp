@@ -14,6 +14,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/host.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
@@ -22,18 +23,8 @@ extern char** environ;
 namespace skiff::oci {
 
 bool in_nested_userns() {
-    static int cached = -1;
-    if (cached < 0) {
-        // The initial user namespace maps the whole id space onto itself.
-        auto text = fs::read_file_if_exists("/proc/self/uid_map");
-        std::string t = text ? str::trim(*text) : "";
-        auto parts = str::split(t, ' ');
-        std::vector<std::string> words;
-        for (auto& p : parts)
-            if (!p.empty()) words.push_back(p);
-        cached = !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
-    }
-    return cached == 1;
+    static const bool nested = host::in_user_namespace();
+    return nested;
 }
 
 bool running_rootless() { return ::geteuid() != 0 || in_nested_userns(); }

@@ -54,15 +54,6 @@ std::string boot_id() {
     return id ? str::trim(*id) : "";
 }
 
-bool in_user_namespace() {
-    auto map = fs::read_file_if_exists("/proc/self/uid_map");
-    if (!map) return false;
-    std::vector<std::string> words;
-    for (auto& w : str::split(str::trim(*map), ' '))
-        if (!w.empty()) words.push_back(w);
-    return !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
-}
-
 long cpu_count() { return sysconf(_SC_NPROCESSORS_ONLN); }
 
 long long memory_bytes() { return static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE); }

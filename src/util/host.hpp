@@ -13,8 +13,8 @@ std::string hostname();
 std::string boot_id();
 // True in a user namespace other than the initial one: root there is not
 // root of the host (skiff's own rootless namespace, or a rootless podman's).
-// The one implementation: layers::in_user_namespace() and
-// image::in_user_namespace() call it.
+// The one implementation (host_userns.cpp): layers::in_user_namespace(),
+// image::in_user_namespace() and the runtime's oci::in_nested_userns() call it.
 bool in_user_namespace();
 long cpu_count();
 long long memory_bytes();

@@ -115,6 +115,15 @@ load helpers
     assert_output_contains 'did you mean "info"?'
 }
 
+@test "a command still to come (build, compose, pod, …) says so in one line, exit 125" {
+    for c in build compose pod "generate kube" "play kube"; do
+        run skiff $c x
+        assert_status 125
+        assert_one_line_error
+        assert_output_contains "is not implemented yet (planned: "
+    done
+}
+
 @test "unknown flag: one-line error, suggestion, exit 125" {
     run skiff version --fromat x
     assert_status 125
