@@ -54,16 +54,23 @@ bool wants_help(const cli::Command& cmd, const std::vector<std::string>& words) 
     return false;
 }
 
-// Docker's and Podman's commands that skiff has not built yet: a user who
-// types one learns that, not that it is a typo.
-const char* planned_command(const std::string& name) {
+// Docker's and Podman's commands that skiff has not built yet, as typed
+// ("image build" too): a user who types one learns that, not that it is a typo.
+const char* planned_command(const std::string& command) {
     static const std::pair<const char*, const char*> planned[] = {
-        {"build", "Dockerfile builds"},  {"buildx", "Dockerfile builds"}, {"builder", "Dockerfile builds"},
-        {"compose", "compose"},          {"pod", "pods"},                 {"generate", "generate kube and systemd"},
-        {"play", "play kube"},           {"kube", "play kube"},           {"service", "the API socket"}};
+        {"build", "Dockerfile builds"},   {"image build", "Dockerfile builds"}, {"buildx", "Dockerfile builds"},
+        {"builder", "Dockerfile builds"}, {"compose", "compose"},               {"pod", "pods"},
+        {"generate", "generate kube and systemd"}, {"play", "play kube"},      {"kube", "play kube"},
+        {"system service", "the API socket"}};
     for (auto& [n, what] : planned)
-        if (name == n) return what;
+        if (command == n) return what;
     return nullptr;
+}
+
+void refuse_planned(const std::string& command) {
+    if (const char* what = planned_command(command))
+        throw Error("\"skiff " + command + "\" is not implemented yet (planned: " + std::string(what) +
+                    "). See 'skiff --help' for the commands there are");
 }
 
 int run(int argc, char** argv) {
@@ -113,15 +120,14 @@ int run(int argc, char** argv) {
                 std::cout << cli::group_help(table, words[0]);
                 return 0;
             }
+            refuse_planned(words[0] + " " + words[1]);
             std::vector<std::string> kids;
             for (auto& [name, c] : table.children(words[0])) kids.push_back(name);
             std::string s = cli::suggest(words[1], kids);
             throw Error("unknown command \"" + words[1] + "\" for \"skiff " + words[0] + "\"" +
                         (s.empty() ? "" : " (did you mean \"" + s + "\"?)") + ". See 'skiff " + words[0] + " --help'");
         }
-        if (const char* what = planned_command(words[0]))
-            throw Error("\"skiff " + words[0] + "\" is not implemented yet (planned: " + std::string(what) +
-                        "). See 'skiff --help' for the commands there are");
+        refuse_planned(words[0]);
         std::string s = cli::suggest(words[0], table.top_level_names());
         throw Error("unknown command \"" + words[0] + "\" for \"skiff\"" +
                     (s.empty() ? "" : " (did you mean \"" + s + "\"?)") + ". See 'skiff --help'");

@@ -109,6 +109,22 @@ int attach_and_wait(engine::Session& s, const container::Container& c, bool sig_
     return r.exit_code;
 }
 
+// run --rm: a container that never started goes too, as with Docker.
+engine::Session start_new(engine::Engine& e, const container::Container& c, const engine::AttachFds& fds) {
+    try {
+        return engine::start_container(e, c, fds);
+    } catch (const Error&) {
+        if (c.spec.remove) {
+            try {
+                engine::remove_container(e, engine::find_container(e, c.id), true);
+            } catch (const Error&) {
+                // The monitor removed it already.
+            }
+        }
+        throw;
+    }
+}
+
 int run_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     bool detach = args.flag("detach");
@@ -117,11 +133,11 @@ int run_cmd(Context& ctx, const cli::Args& args) {
     if (detach) {
         engine::AttachFds none;
         none.detach_keys = keys;
-        engine::start_container(e, c, none);
+        start_new(e, c, none);
         std::cout << c.id << "\n";
         return 0;
     }
-    auto session = engine::start_container(e, c, attach_fds(args, c.spec.interactive, keys));
+    auto session = start_new(e, c, attach_fds(args, c.spec.interactive, keys));
     return attach_and_wait(session, c, args.str("sig-proxy", "true") != "false");
 }
 
@@ -162,20 +178,25 @@ int stop_timeout(const container::Container& c, const cli::Args& args) {
     return c.spec.stop_timeout >= 0 ? c.spec.stop_timeout : 10;
 }
 
+// --signal, checked before any container is touched; 0 when not given.
+int stop_signal(const cli::Args& args) { return args.has("signal") ? engine::parse_signal(args.str("signal")) : 0; }
+
 int stop_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     if (!args.flag("all") && args.positionals.empty()) throw Error("\"skiff stop\" requires at least 1 argument");
+    int sig = stop_signal(args);
     return for_each_ref(e, args, args.flag("all"), [&](const container::Container& c, const std::string& ref) {
         if (args.flag("all") && !c.running()) return;
-        engine::stop_container(e, c, stop_timeout(c, args));
+        engine::stop_container(e, c, stop_timeout(c, args), sig);
         std::cout << (args.flag("all") ? c.id : ref) << "\n";
     });
 }
 
 int restart_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
+    int sig = stop_signal(args);
     return for_each_ref(e, args, false, [&](const container::Container& c, const std::string& ref) {
-        engine::stop_container(e, c, stop_timeout(c, args));
+        engine::stop_container(e, c, stop_timeout(c, args), sig);
         engine::start_container(e, engine::find_container(e, c.id), {});
         std::cout << ref << "\n";
     });
@@ -357,6 +378,8 @@ void register_containers(cli::Table& t) {
            .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
            .summary = "Stop one or more running containers",
            .flags = {{"all", 'a', FlagType::Bool, "Stop all running containers"},
+                     {"signal", 's', FlagType::String,
+                      "Signal to send to the container (default: its --stop-signal, the image's, or SIGTERM)", "string"},
                      {"time", 't', FlagType::Int, "Seconds to wait before killing the container", "int", "10"}},
            .handler = stop_cmd,
            .arg_complete = Complete::Container});
@@ -364,7 +387,9 @@ void register_containers(cli::Table& t) {
            .aliases = {"container restart"},
            .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
            .summary = "Restart one or more containers",
-           .flags = {{"time", 't', FlagType::Int, "Seconds to wait before killing the container", "int", "10"}},
+           .flags = {{"signal", 's', FlagType::String,
+                      "Signal to stop the container with (default: its --stop-signal, the image's, or SIGTERM)", "string"},
+                     {"time", 't', FlagType::Int, "Seconds to wait before killing the container", "int", "10"}},
            .handler = restart_cmd,
            .min_args = 1,
            .arg_complete = Complete::Container});

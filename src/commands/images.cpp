@@ -14,6 +14,7 @@
 #include "engine/images.hpp"
 #include "image/archive.hpp"
 #include "image/reference.hpp"
+#include "registry/http.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -135,17 +136,40 @@ UniqueFd open_input(const std::string& path) {
     return fs::open_or_throw(path, O_RDONLY);
 }
 
+// docker import URL: the body streams into the unpacker as a pulled
+// layer's does.
+image::Image import_url(engine::Engine& e, const std::string& url, const cli::Args& args,
+                        const std::vector<std::string>& names) {
+    registry::HttpRequest req;
+    req.url = url;
+    req.follow_redirects = true;
+    try {
+        registry::HttpStream body(req, registry::TlsConfig{});
+        const auto& res = body.start();
+        if (res.status < 200 || res.status >= 300)
+            throw Error("import " + url + ": the server answered HTTP " + std::to_string(res.status));
+        return engine::import_tarball(
+            e, [&](char* buf, size_t len) { return body.read(buf, len); }, args.list("change"), args.str("message"),
+            names);
+    } catch (const registry::TransportError& err) {
+        throw Error("import " + url + ": " + err.what());
+    }
+}
+
 int import_cmd(Context& ctx, const cli::Args& args) {
     const std::string& src = args.positionals[0];
-    if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0)
-        throw Error("import " + src + ": importing from a URL is not supported yet; download the file and import it");
     std::vector<std::string> names;
     if (args.positionals.size() > 1) names.push_back(image::parse_reference(args.positionals[1]).full());
     engine::Engine e(ctx);
     e.enter_storage_namespace();
-    UniqueFd fd = open_input(src);
-    if (src == "-" && isatty(0)) throw Error("import: refusing to read a tarball from a terminal");
-    auto img = engine::import_tarball(e, fd.get(), args.list("change"), args.str("message"), names);
+    image::Image img;
+    if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0) {
+        img = import_url(e, src, args, names);
+    } else {
+        UniqueFd fd = open_input(src);
+        if (src == "-" && isatty(0)) throw Error("import: refusing to read a tarball from a terminal");
+        img = engine::import_tarball(e, layers::fd_reader(fd.get()), args.list("change"), args.str("message"), names);
+    }
     if (!args.flag("quiet")) std::cout << "sha256:" << img.id << "\n";
     return 0;
 }
@@ -285,8 +309,10 @@ void register_images(cli::Table& t) {
            .arg_complete = Complete::Image});
     t.add({.path = "import",
            .aliases = {"image import"},
-           .usage = "[OPTIONS] file|- [REPOSITORY[:TAG]]",
+           .usage = "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
            .summary = "Import the contents from a tarball to create a filesystem image",
+           .description = "A flat tar of a root filesystem (plain, gzip or zstd), from a file, standard input or an "
+                          "http:// or https:// URL (streamed, not saved first), becomes a one-layer image.",
            .flags = {{"change", 'c', FlagType::List, "Apply Dockerfile instruction to the created image", "list"},
                      {"message", 'm', FlagType::String, "Set commit message for imported image", "string"},
                      {"quiet", 'q', FlagType::Bool, "Suppress the image ID output"}},
@@ -295,7 +321,8 @@ void register_images(cli::Table& t) {
            .max_args = 2,
            .arg_complete = Complete::File,
            .examples = {"tar -C rootfs -c . | skiff import - localhost/mybase:1",
-                        "skiff import --change 'CMD [\"sh\"]' rootfs.tar localhost/mybase"}});
+                        "skiff import --change 'CMD [\"sh\"]' rootfs.tar localhost/mybase",
+                        "skiff import https://example.com/rootfs.tar.gz example/imagerepo"}});
     t.add({.path = "save",
            .aliases = {"image save"},
            .usage = "[OPTIONS] IMAGE [IMAGE...]",

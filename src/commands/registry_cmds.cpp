@@ -188,7 +188,9 @@ int logout_cmd(Context&, const cli::Args& args) {
         std::cout << "Removed login credentials for " << key << "\n";
         return 0;
     case registry::LogoutResult::NotLoggedIn:
-        throw Error("not logged into " + key);
+        // Docker's: nothing to remove is no failure (Podman's is exit 125).
+        std::cout << "Not logged in to " << key << "\n";
+        return 0;
     case registry::LogoutResult::OnlyElsewhere:
         throw Error("not logged into " + key + " with skiff: the credentials come from " + where +
                     ", which skiff does not change (use docker logout)");

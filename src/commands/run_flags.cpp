@@ -1,8 +1,11 @@
 #include "commands/run_flags.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 
 #include "commands/output.hpp"
@@ -234,6 +237,7 @@ const std::vector<cli::Flag>& create_flags() {
         {"cpu-shares", 'c', FlagType::Int, "CPU shares (relative weight)", "int"},
         string("cpuset-cpus", 0, "CPUs in which to allow execution (0-3, 0,1)"),
         list("device", 0, "Add a host device to the container"),
+        string("gpus", 0, "GPU devices to add to the container (not supported yet: a clear error)", "gpu-request"),
         list("dns", 0, "Set custom DNS servers"),
         list("dns-option", 0, "Set DNS options"),
         list("dns-search", 0, "Set custom DNS search domains"),
@@ -302,6 +306,27 @@ const std::vector<cli::Flag>& run_only_flags() {
         {"sig-proxy", 0, FlagType::Bool, "Proxy received signals to the process", "", "true"},
     };
     return flags;
+}
+
+// Docker refuses a device it cannot find at create, not at start. A CDI
+// name (vendor/class=name, how GPUs are named) has no host path.
+std::vector<std::string> checked_devices(const cli::Args& a) {
+    if (a.has("gpus"))
+        throw Error("--gpus " + a.str("gpus") + ": GPUs are not supported yet (planned: CDI devices, --gpus and "
+                    "--device nvidia.com/gpu=all)");
+    auto devices = a.list("device");
+    for (auto& d : devices) {
+        std::string host = d.substr(0, d.find(':'));
+        if (host.find('=') != std::string::npos && host.find('/') != std::string::npos && host[0] != '/')
+            throw Error("--device " + d + ": CDI devices are not supported yet (planned, with GPUs)");
+        if (host.empty() || host[0] != '/') throw Error("--device " + d + ": the host device must be an absolute path");
+        struct stat st;
+        if (::stat(host.c_str(), &st) != 0)
+            throw Error("--device " + d + ": error gathering device information: " + host + ": " + std::strerror(errno));
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISDIR(st.st_mode))
+            throw Error("--device " + d + ": " + host + " is not a device node (nor a directory of them)");
+    }
+    return devices;
 }
 
 container::ContainerSpec spec_from_args(const cli::Args& a) {
@@ -382,7 +407,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
             std::fprintf(stderr, "WARNING: resource limits are ignored for this rootless container: %s\n", cg.why_not.c_str());
     }
     if (auto m = a.opt("shm-size")) s.shm_size = str::parse_ram_bytes(*m);
-    s.devices = a.list("device");
+    s.devices = checked_devices(a);
     s.group_add = a.list("group-add");
     s.sysctls = key_values(a.list("sysctl"), "sysctl");
     std::string userns = a.str("userns");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "container/keepid.hpp"
@@ -108,19 +109,46 @@ Json bind_mount(const std::string& src, const std::string& dst, std::vector<std:
     return {{"destination", dst}, {"type", "bind"}, {"source", src}, {"options", opts}};
 }
 
-Json device_entry(const std::string& spec, Json& rules) {
+struct DeviceNode {
+    std::string host;
+    Json entry;  // of linux.devices
+};
+
+DeviceNode device_node(const std::string& host, const std::string& dest, const struct stat& st,
+                       const std::string& perms, Json& rules) {
+    std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
+    rules.push_back({{"allow", true}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
+                     {"access", perms}});
+    return {host,
+            {{"path", dest}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
+             {"fileMode", st.st_mode & 07777}, {"uid", 0}, {"gid", 0}}};
+}
+
+bool is_device(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode); }
+
+// One --device: a node, or every node under a directory (Docker's
+// --device /dev/snd), each at its place under the destination.
+std::vector<DeviceNode> device_nodes(const std::string& spec, Json& rules) {
     auto parts = str::split(spec, ':');
     std::string host = parts[0];
     std::string dest = parts.size() > 1 && parts[1][0] == '/' ? parts[1] : host;
     std::string perms = parts.size() > 2 ? parts[2] : (parts.size() == 2 && parts[1][0] != '/' ? parts[1] : "rwm");
     struct stat st;
     if (::stat(host.c_str(), &st) < 0) throw_errno("--device " + host);
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw Error("--device " + host + ": not a device node");
-    std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
-    rules.push_back({{"allow", true}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
-                     {"access", perms}});
-    return {{"path", dest}, {"type", type}, {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
-            {"fileMode", st.st_mode & 07777}, {"uid", 0}, {"gid", 0}};
+    if (is_device(st)) return {device_node(host, dest, st, perms, rules)};
+    if (!S_ISDIR(st.st_mode)) throw Error("--device " + host + ": not a device node");
+    std::vector<DeviceNode> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(host, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        std::string path = it->path().string();
+        struct stat node;
+        if (::lstat(path.c_str(), &node) == 0 && is_device(node))
+            out.push_back(device_node(path, dest + path.substr(host.size()), node, perms, rules));
+    }
+    if (ec) throw Error("--device " + host + ": " + ec.message());
+    if (out.empty()) throw Error("--device " + host + ": no device nodes in the directory");
+    return out;
 }
 
 std::vector<std::string> mount_options(const MountSpec& m) {
@@ -320,12 +348,12 @@ Json make_oci_config(const BundleInputs& in) {
     Json rules = Json::array();
     if (!in.userns) rules.push_back({{"allow", false}, {"access", "rwm"}});
     Json devices = Json::array();
-    for (auto& d : s.devices) {
-        Json dev = device_entry(d, rules);
-        // A user namespace cannot mknod: the host's node is bound in instead.
-        if (in.userns) mounts.push_back(bind_mount(str::split(d, ':')[0], dev["path"], {"bind"}));
-        else devices.push_back(dev);
-    }
+    for (auto& d : s.devices)
+        for (auto& node : device_nodes(d, rules)) {
+            // A user namespace cannot mknod: the host's node is bound in instead.
+            if (in.userns) mounts.push_back(bind_mount(node.host, node.entry["path"], {"bind"}));
+            else devices.push_back(node.entry);
+        }
     cfg["mounts"] = mounts;
     if (!devices.empty()) linux["devices"] = devices;
     Json resources = Json::object();

@@ -257,6 +257,7 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
             ::waitpid(monitor, nullptr, WNOHANG);
             auto log = fs::read_file_if_exists(monitor_log).value_or("");
             std::string last = str::trim(log.substr(log.rfind('\n', log.size() > 1 ? log.size() - 2 : 0) + 1));
+            if (last.rfind("Error: ", 0) == 0) last.erase(0, 7);
             throw Error("container " + c.name + " failed to start" + (last.empty() ? "" : ": " + last));
         }
         std::string line;
@@ -363,11 +364,13 @@ void kill_container(Engine& e, const Container& c, int sig) {
     unixsock::send(sock.get(), "kill " + std::to_string(sig) + "\n");
 }
 
-void stop_container(Engine& e, const Container& c, int timeout) {
+void stop_container(Engine& e, const Container& c, int timeout, int sig) {
     if (!c.running()) return;
-    std::string stop_signal = c.spec.stop_signal;
-    if (stop_signal.empty()) stop_signal = image_config_of(e, c).value("StopSignal", "SIGTERM");
-    int sig = parse_signal(stop_signal);
+    if (sig == 0) {
+        std::string stop_signal = c.spec.stop_signal;
+        if (stop_signal.empty()) stop_signal = image_config_of(e, c).value("StopSignal", "SIGTERM");
+        sig = parse_signal(stop_signal);
+    }
     thaw_if_paused(e, c);
     UniqueFd sock;
     try {

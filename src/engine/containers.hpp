@@ -51,8 +51,9 @@ std::vector<container::Container> list_containers(Engine& e);
 
 // Sends a signal through the monitor.
 void kill_container(Engine& e, const container::Container& c, int sig);
-// Docker's stop: the stop signal, then SIGKILL after `timeout` seconds.
-void stop_container(Engine& e, const container::Container& c, int timeout);
+// Docker's stop: `sig` (0: the container's stop signal, the image's, or
+// SIGTERM), then SIGKILL after `timeout` seconds.
+void stop_container(Engine& e, const container::Container& c, int timeout, int sig = 0);
 // Removes a stopped container (force: stop it first). `volumes` is kept
 // for anonymous volumes (the volumes issue).
 void remove_container(Engine& e, const container::Container& c, bool force);

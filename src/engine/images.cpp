@@ -275,10 +275,10 @@ std::vector<Json> image_history(Engine& e, const image::Image& img, bool human, 
     return rows;
 }
 
-image::Image import_tarball(Engine& e, int fd, const std::vector<std::string>& changes, const std::string& message,
-                            const std::vector<std::string>& names) {
+image::Image import_tarball(Engine& e, const layers::ReadFn& tarball, const std::vector<std::string>& changes,
+                            const std::string& message, const std::vector<std::string>& names) {
     auto& store = e.images();
-    auto unpacked = image::unpack_layer(store, layers::fd_reader(fd));
+    auto unpacked = image::unpack_layer(store, tarball);
     Json inner = Json::object();
     try {
         for (auto& c : changes) image::apply_change(inner, c);

@@ -1,6 +1,8 @@
 // Image operations behind the image commands.
 #pragma once
 
+#include "layers/compress.hpp"
+
 #include <string>
 #include <vector>
 
@@ -41,9 +43,10 @@ PruneReport prune_images(Engine& e, bool all, const std::vector<std::string>& fi
 
 std::vector<Json> image_history(Engine& e, const image::Image& img, bool human, bool no_trunc);
 
-// Imports a flat tar (a root filesystem) as a one-layer image.
-image::Image import_tarball(Engine& e, int fd, const std::vector<std::string>& changes, const std::string& message,
-                            const std::vector<std::string>& names);
+// Imports a flat tar (a root filesystem, compressed or not) as a one-layer
+// image.
+image::Image import_tarball(Engine& e, const layers::ReadFn& tarball, const std::vector<std::string>& changes,
+                            const std::string& message, const std::vector<std::string>& names);
 
 std::string familiar(const std::string& full_name);
 

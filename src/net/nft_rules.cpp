@@ -74,7 +74,7 @@ std::string nft_script(const std::string& table, const std::vector<BridgeRules>&
 }
 
 void apply_nft(const std::string& script) {
-    auto nft = fs::find_executable("nft");
+    auto nft = fs::find_system_executable("nft");
     if (!nft)
         throw Error("user-defined networks need nft (package nftables) for their address translation; install it",
                     kExitCannotInvoke);

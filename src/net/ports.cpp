@@ -11,6 +11,7 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 
 namespace skiff::net {
@@ -94,8 +95,14 @@ UniqueFd bound_socket(const PortMapping& m, uint16_t& port) {
         if (err == EADDRINUSE)
             throw Error("cannot publish port " + std::to_string(m.container_port) + "/" + m.proto + ": " + where + "/" +
                         m.proto + " is already in use");
+        std::string why = std::strerror(err);
+        if (err == EACCES && m.host_port < 1024)
+            why += " (a rootless user binds ports from net.ipv4.ip_unprivileged_port_start, " +
+                   str::trim(fs::read_file_if_exists("/proc/sys/net/ipv4/ip_unprivileged_port_start").value_or("1024")) +
+                   " here: choose a port above it, or set net.ipv4.ip_unprivileged_port_start=" +
+                   std::to_string(m.host_port) + " in /etc/sysctl.d as root)";
         throw Error("cannot publish port " + std::to_string(m.container_port) + "/" + m.proto + " on " + where + ": " +
-                    std::strerror(err));
+                    why);
     }
     if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) throw_errno("getsockname");
     port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);

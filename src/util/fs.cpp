@@ -141,14 +141,9 @@ std::string basename(std::string_view path) {
     return std::string(pos == std::string_view::npos ? path : path.substr(pos + 1));
 }
 
-std::optional<std::string> find_executable(std::string_view name) {
-    if (name.find('/') != std::string_view::npos) {
-        std::string p(name);
-        if (::access(p.c_str(), X_OK) == 0) return p;
-        return std::nullopt;
-    }
-    const char* path = std::getenv("PATH");
-    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+namespace {
+
+std::optional<std::string> find_in_dirs(std::string_view name, std::string_view dirs) {
     while (!dirs.empty()) {
         auto colon = dirs.find(':');
         std::string_view dir = dirs.substr(0, colon);
@@ -161,6 +156,24 @@ std::optional<std::string> find_executable(std::string_view name) {
             return candidate;
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> find_executable(std::string_view name) {
+    if (name.find('/') != std::string_view::npos) {
+        std::string p(name);
+        if (::access(p.c_str(), X_OK) == 0) return p;
+        return std::nullopt;
+    }
+    const char* path = std::getenv("PATH");
+    return find_in_dirs(name, path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+}
+
+std::optional<std::string> find_system_executable(std::string_view name) {
+    if (auto p = find_executable(name)) return p;
+    if (name.find('/') != std::string_view::npos) return std::nullopt;
+    return find_in_dirs(name, "/usr/local/sbin:/usr/sbin:/sbin");
 }
 
 UniqueFd open_or_throw(const std::string& path, int flags, mode_t mode) {

@@ -38,6 +38,9 @@ std::string basename(std::string_view path);
 
 // Finds `name` in $PATH (or returns it when it holds a slash and exists).
 std::optional<std::string> find_executable(std::string_view name);
+// find_executable, then the sbin directories a user's PATH lacks on Debian
+// (nft is /usr/sbin/nft, and rootless networks run it as the user).
+std::optional<std::string> find_system_executable(std::string_view name);
 
 UniqueFd open_or_throw(const std::string& path, int flags, mode_t mode = 0);
 

@@ -103,6 +103,29 @@ setup() {
     assert_status 125
 }
 
+@test "stop -s and restart --signal send the signal given, not the stop signal; a bad one touches nothing" {
+    skiff run -d --name ss --stop-signal USR1 busybox sh -c \
+        'trap "exit 42" USR1; trap "exit 43" USR2; trap "exit 44" HUP; while true; do sleep 0.1; done' >/dev/null
+    run skiff stop -s BOGUS ss
+    assert_status 125
+    assert_one_line_error
+    run skiff inspect --format '{{.State.Running}}' ss
+    [ "$output" = true ]
+    run skiff stop -s USR2 ss
+    assert_status 0
+    run skiff inspect --format '{{.State.ExitCode}}' ss
+    [ "$output" = 43 ]
+    skiff start ss >/dev/null
+    run skiff restart --signal SIGHUP -t 5 ss
+    assert_status 0
+    run skiff inspect --format '{{.State.Running}}' ss
+    [ "$output" = true ]
+    skiff stop --signal 12 ss >/dev/null
+    run skiff inspect --format '{{.State.ExitCode}}' ss
+    [ "$output" = 43 ]
+    skiff rm -f ss >/dev/null
+}
+
 @test "rm refuses a running container; rm -f kills it, leaving no process" {
     skiff run -d --name busy busybox sleep 1000
     pid=$(skiff inspect --format '{{.State.Pid}}' busy)
@@ -289,6 +312,17 @@ setup() {
     assert_status 125
 }
 
+@test "rootless, --ulimit above the user's hard limit names that limit" {
+    is_rootless || skip "root raises any limit"
+    [ "$(ulimit -Hl)" != unlimited ] || skip "this user's memlock hard limit is unlimited"
+    run skiff run --rm --ulimit memlock=-1 busybox true
+    assert_status 126
+    assert_one_line_error
+    assert_output_contains "RLIMIT_MEMLOCK (soft unlimited, hard unlimited): above this user's hard limit $(( $(ulimit -Hl) * 1024 ))"
+    run skiff ps -aq
+    [ -z "$output" ]
+}
+
 @test "ulimits, sysctls, shm-size, group-add, add-host, dns" {
     run skiff run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -n; ulimit -Hn'
     [ "$output" = "$(printf '100\n200')" ]
@@ -416,6 +450,53 @@ setup() {
     [ "$output" = 3 ]
     run skiff run --rm --device /nonexistent busybox true
     assert_status 125
+    assert_output_contains "error gathering device information"
+}
+
+@test "--device: refused at create when missing, relative or no device; a directory adds its nodes; CDI and --gpus say not yet" {
+    touch "$BATS_TEST_TMPDIR/plain"
+    for d in "$BATS_TEST_TMPDIR/plain" dev/null /nonexistent nvidia.com/gpu=all; do
+        run skiff create --device "$d" busybox true
+        assert_status 125
+        assert_one_line_error
+    done
+    run skiff create --device nvidia.com/gpu=all busybox true
+    assert_output_contains "CDI devices are not supported yet"
+    run skiff run --rm --gpus all busybox true
+    assert_status 125
+    assert_one_line_error
+    assert_output_contains "GPUs are not supported yet"
+    run skiff ps -aq
+    [ -z "$output" ]
+    # Docker's --device /dev/snd: each node under the directory, at its place
+    # under the destination.
+    mkdir -p "$BATS_TEST_TMPDIR/devs/sub"
+    if ! is_rootless; then
+        mknod "$BATS_TEST_TMPDIR/devs/zero" c 1 5
+        mknod "$BATS_TEST_TMPDIR/devs/sub/null" c 1 3
+        run skiff run --rm --device "$BATS_TEST_TMPDIR/devs:/dev/mine" busybox sh -c \
+            'head -c 2 /dev/mine/zero | wc -c; echo x > /dev/mine/sub/null && echo written'
+        assert_status 0
+        [ "${lines[0]}" = 2 ]
+        [ "${lines[1]}" = written ]
+    fi
+}
+
+@test "run --rm: a container whose start fails is removed, and the error is one line" {
+    # A directory with no device nodes passes create and fails in the monitor.
+    mkdir -p "$BATS_TEST_TMPDIR/empty"
+    run skiff run --rm --device "$BATS_TEST_TMPDIR/empty" busybox true
+    assert_status 125
+    assert_one_line_error
+    assert_output_contains "no device nodes in the directory"
+    [[ "$output" != *"Error: "*"Error: "* ]]
+    run skiff ps -aq
+    [ -z "$output" ]
+    # Without --rm the created container stays, as with Docker.
+    run skiff run --name kept --device "$BATS_TEST_TMPDIR/empty" busybox true
+    assert_status 125
+    run skiff ps -a --format '{{.Names}} {{.State}}'
+    [ "$output" = "kept created" ]
 }
 
 @test "restart stops and starts again" {

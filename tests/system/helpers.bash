@@ -56,6 +56,9 @@ busybox_id() { cat "$TEST_IMAGES/image-id"; }
 # Rootless stores hold files owned by subordinate IDs: only the user
 # namespace can remove them.
 teardown() {
+    # A server a test started on the loopback (TEST_SERVER_PID), also when
+    # the test failed before stopping it.
+    [ -n "${TEST_SERVER_PID:-}" ] && { kill "$TEST_SERVER_PID" 2>/dev/null || true; }
     if [ -n "${STORE:-}" ] && [ -d "$STORE" ]; then
         # Containers a failed test left running must not outlive it.
         "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" rm -af >/dev/null 2>&1 || true

@@ -193,6 +193,37 @@ bats_require_minimum_version 1.5.0
     assert_output_contains "must be one of"
 }
 
+@test "import from a URL: plain and gzip tarballs over HTTP; a 404 and a refused connection are clear errors" {
+    mkdir "$BATS_TEST_TMPDIR/www"
+    cp "$TEST_IMAGES/layer.tar" "$BATS_TEST_TMPDIR/www/rootfs.tar"
+    gzip -c "$TEST_IMAGES/layer.tar" > "$BATS_TEST_TMPDIR/www/rootfs.tgz"
+    port=$(free_port)
+    python3 -m http.server --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR/www" "$port" >/dev/null 2>&1 3>&- &
+    TEST_SERVER_PID=$!
+    wait_http "http://127.0.0.1:$port/" >/dev/null
+    run skiff import "http://127.0.0.1:$port/rootfs.tgz" example/imagerepo
+    assert_status 0
+    [[ "$output" == sha256:* ]]
+    run skiff import -m fromurl "http://127.0.0.1:$port/rootfs.tar"
+    assert_status 0
+    id=$output
+    run skiff history --format '{{.Comment}}' "$id"
+    [ "$output" = fromurl ]
+    run skiff run --rm example/imagerepo ls /bin/busybox
+    assert_status 0
+    run skiff import "http://127.0.0.1:$port/missing.tar" example/missing
+    assert_status 125
+    assert_one_line_error
+    assert_output_contains "HTTP 404"
+    kill "$TEST_SERVER_PID"
+    wait "$TEST_SERVER_PID" 2>/dev/null || true
+    run skiff import "http://127.0.0.1:$port/rootfs.tar" example/refused
+    assert_status 125
+    assert_one_line_error
+    run skiff image exists example/missing
+    assert_status 1
+}
+
 @test "save and load round trip: docker-archive, oci-archive, oci-dir" {
     load_busybox
     skiff save -o "$BATS_TEST_TMPDIR/d.tar" busybox

@@ -172,6 +172,18 @@ holder=$!
     [ -z "$(helper_pids)" ]
 }
 
+@test "rootless, a port below ip_unprivileged_port_start is refused with the sysctl that allows it" {
+    is_rootless || skip "root binds any port"
+    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ] || skip "port 80 is unprivileged on this host"
+    run skiff run --rm -p 80:80 busybox true
+    assert_status 126
+    assert_one_line_error
+    assert_output_contains "Permission denied"
+    assert_output_contains "net.ipv4.ip_unprivileged_port_start=80"
+    run skiff ps -aq
+    [ -z "$output" ]
+}
+
 @test "bad -p, --expose and --network values are errors" {
     run skiff run --rm -p 70000:80 busybox true
     assert_status 125

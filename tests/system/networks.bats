@@ -25,6 +25,12 @@ bats_require_minimum_version 1.5.0
     skiff rm -f busybox2 >/dev/null
 }
 
+@test "a login PATH without /usr/sbin (a Debian user's) still finds nft for a user network" {
+    skiff network create sbinless >/dev/null
+    PATH=/usr/local/bin:/usr/bin:/bin run skiff run --rm --network sbinless --dns 127.0.0.9 busybox true
+    assert_status 0
+}
+
 @test "the responder: NXDOMAIN for unknown names, the container's short ID, case-insensitive" {
     skiff network create dnsnet >/dev/null
     id=$(skiff run -d --name Target --network dnsnet --dns 127.0.0.9 busybox sleep 1000)

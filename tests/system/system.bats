@@ -116,7 +116,7 @@ load helpers
 }
 
 @test "a command still to come (build, compose, pod, …) says so in one line, exit 125" {
-    for c in build compose pod "generate kube" "play kube"; do
+    for c in build "image build" compose pod "generate kube" "play kube" "system service"; do
         run skiff $c x
         assert_status 125
         assert_one_line_error
