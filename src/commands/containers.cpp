@@ -109,16 +109,23 @@ int attach_and_wait(engine::Session& s, const container::Container& c, bool sig_
     return r.exit_code;
 }
 
-// run --rm: a container that never started goes too, as with Docker.
+// run --rm: a container that never started goes too, as with Docker. Once
+// the monitor ran it has removed the container itself; this is for a start
+// that failed before there was a monitor (a runtime or log driver missing).
 engine::Session start_new(engine::Engine& e, const container::Container& c, const engine::AttachFds& fds) {
     try {
         return engine::start_container(e, c, fds);
     } catch (const Error&) {
         if (c.spec.remove) {
             try {
-                engine::remove_container(e, engine::find_container(e, c.id), true);
-            } catch (const Error&) {
-                // The monitor removed it already.
+                // Nothing of it was mounted or unpacked yet: no need of the
+                // storage namespace (entering it re-executes the command).
+                auto left = engine::find_container(e, c.id);
+                engine::remove_container(e, left, true);
+                engine::remove_container_volumes(e, left);
+            } catch (const NotFound&) {
+            } catch (const Error& err) {
+                std::cerr << "WARNING: removing " << c.name << ": " << err.what() << "\n";
             }
         }
         throw;

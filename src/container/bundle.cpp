@@ -139,12 +139,15 @@ std::vector<DeviceNode> device_nodes(const std::string& spec, Json& rules) {
     if (!S_ISDIR(st.st_mode)) throw Error("--device " + host + ": not a device node");
     std::vector<DeviceNode> out;
     std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(host, ec);
+    // Unreadable subdirectories are skipped, as Docker skips them.
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             host, std::filesystem::directory_options::skip_permission_denied, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
         std::string path = it->path().string();
         struct stat node;
         if (::lstat(path.c_str(), &node) == 0 && is_device(node))
-            out.push_back(device_node(path, dest + path.substr(host.size()), node, perms, rules));
+            out.push_back(device_node(path, (std::filesystem::path(dest) / it->path().lexically_relative(host)).string(),
+                                      node, perms, rules));
     }
     if (ec) throw Error("--device " + host + ": " + ec.message());
     if (out.empty()) throw Error("--device " + host + ": no device nodes in the directory");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -345,7 +346,26 @@ void Monitor::finish(int status) {
 }
 
 int Monitor::run() {
-    prepare();
+    try {
+        prepare();
+    } catch (const Error& e) {
+        // The client hears of it before the container (and the log it
+        // would read) is gone: "fail" is an engine error, exit 125.
+        std::string fail = std::string("fail ") + e.what();
+        if (!relay_.clients.empty()) relay_.tell_all(fail);
+        else if (cfg_.client_ctl >= 0) unixsock::send(cfg_.client_ctl, fail + "\n");
+        // run --rm: a container that never started goes too, removed here
+        // (in the storage namespace, with its anonymous volumes) as after
+        // any other exit.
+        if (cfg_.container.spec.remove) {
+            try {
+                remove_container();
+            } catch (const Error& e) {
+                std::fprintf(stderr, "WARNING: removing %s: %s\n", cfg_.container.name.c_str(), e.what());
+            }
+        }
+        throw;
+    }
     return supervise(false);
 }
 

@@ -252,6 +252,14 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
     Session s;
     s.monitor = monitor;
     auto& lines = s.lines;
+    // A failed start: the monitor still cleans up (run --rm removes the
+    // container); its closing the socket says it is done.
+    auto await_monitor = [&] {
+        pollfd p{mine.get(), POLLIN, 0};
+        char buf[256];
+        while (::poll(&p, 1, 10000) > 0 && ::read(mine.get(), buf, sizeof buf) > 0) {
+        }
+    };
     for (bool started = false; !started;) {
         if (!lines.fill(mine.get())) {
             ::waitpid(monitor, nullptr, WNOHANG);
@@ -264,7 +272,11 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
         while (!started && lines.next(line)) {
             if (line.rfind("started", 0) == 0) {
                 started = true;
+            } else if (line.rfind("fail ", 0) == 0) {
+                await_monitor();
+                throw Error("container " + c.name + " failed to start: " + line.substr(5));
             } else if (line.rfind("error ", 0) == 0) {
+                await_monitor();
                 std::string msg = line.substr(6);
                 int code = msg.find("not found") != std::string::npos || msg.find("No such file") != std::string::npos
                                ? kExitNotFound

@@ -278,14 +278,10 @@ std::vector<Json> image_history(Engine& e, const image::Image& img, bool human, 
 image::Image import_tarball(Engine& e, const layers::ReadFn& tarball, const std::vector<std::string>& changes,
                             const std::string& message, const std::vector<std::string>& names) {
     auto& store = e.images();
-    auto unpacked = image::unpack_layer(store, tarball);
+    // A bad --change is refused before a byte is read (a URL's download).
     Json inner = Json::object();
-    try {
-        for (auto& c : changes) image::apply_change(inner, c);
-    } catch (...) {
-        image::discard(unpacked);
-        throw;
-    }
+    for (auto& c : changes) image::apply_change(inner, c);
+    auto unpacked = image::unpack_layer(store, tarball);
     std::string now = timeutil::rfc3339_nano(timeutil::now_ns());
     Json history_entry = {{"created", now}, {"created_by", "/bin/sh -c #(nop) ADD file in / "}};
     if (!message.empty()) history_entry["comment"] = message;

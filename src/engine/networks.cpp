@@ -27,8 +27,10 @@ net::NetworkRecords raw_records(Engine& e) { return net::NetworkRecords(e.db());
 // network's own, up while its daemon runs).
 std::vector<net::Ipv4Net> host_subnets(const std::string& own_bridge) {
     std::vector<net::Ipv4Net> out;
+    // Routes wider than /8 are a full-tunnel VPN's default in halves
+    // (OpenVPN's 0.0.0.0/1 and 128.0.0.0/1), not a network of the host's.
     for (auto& r : net::parse_proc_net_route(fs::read_file_if_exists("/proc/net/route").value_or("")))
-        if (r.iface != own_bridge) out.push_back(r.destination);
+        if (r.iface != own_bridge && r.destination.prefix >= 8) out.push_back(r.destination);
     for (auto& a : net::host_ipv4_addresses())
         if (a.iface != own_bridge) out.push_back(a.subnet());
     return out;

@@ -16,7 +16,12 @@ struct HostAddress {
     uint32_t address = 0;  // host order
     int prefix = 32;
     // The subnet the address is on: a VPN's /32 is its own subnet.
-    Ipv4Net subnet() const { return Ipv4Net{address & Ipv4Net{0, prefix}.mask(), prefix}; }
+    // A prefix under 8 (a misconfigured /0) would leave no subnet free: the
+    // address alone is taken then.
+    Ipv4Net subnet() const {
+        int p = prefix < 8 ? 32 : prefix;
+        return Ipv4Net{address & Ipv4Net{0, p}.mask(), p};
+    }
 };
 
 std::vector<HostAddress> host_ipv4_addresses();

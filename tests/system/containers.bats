@@ -104,8 +104,19 @@ setup() {
 }
 
 @test "stop -s and restart --signal send the signal given, not the stop signal; a bad one touches nothing" {
+    # Each trap names its signal; "ready" once they are set (PID 1 drops a
+    # signal it has no handler for yet).
     skiff run -d --name ss --stop-signal USR1 busybox sh -c \
-        'trap "exit 42" USR1; trap "exit 43" USR2; trap "exit 44" HUP; while true; do sleep 0.1; done' >/dev/null
+        'trap "echo got-USR1; exit 42" USR1; trap "echo got-USR2; exit 43" USR2; trap "echo got-HUP; exit 44" HUP
+         echo ready; while true; do sleep 0.1; done' >/dev/null
+    wait_log() { # COUNT: until "ready" is logged COUNT times
+        for i in $(seq 1 50); do
+            [ "$(skiff logs ss 2>&1 | grep -c ready)" -ge "$1" ] && return 0
+            sleep 0.1
+        done
+        return 1
+    }
+    wait_log 1
     run skiff stop -s BOGUS ss
     assert_status 125
     assert_one_line_error
@@ -116,10 +127,13 @@ setup() {
     run skiff inspect --format '{{.State.ExitCode}}' ss
     [ "$output" = 43 ]
     skiff start ss >/dev/null
+    wait_log 2
     run skiff restart --signal SIGHUP -t 5 ss
     assert_status 0
-    run skiff inspect --format '{{.State.Running}}' ss
-    [ "$output" = true ]
+    run skiff logs ss
+    assert_output_contains "got-HUP"
+    [[ "$output" != *got-USR1* ]]
+    wait_log 3
     skiff stop --signal 12 ss >/dev/null
     run skiff inspect --format '{{.State.ExitCode}}' ss
     [ "$output" = 43 ]
@@ -491,6 +505,15 @@ setup() {
     assert_output_contains "no device nodes in the directory"
     [[ "$output" != *"Error: "*"Error: "* ]]
     run skiff ps -aq
+    [ -z "$output" ]
+    # A start that fails before there is a monitor: the command removes it.
+    run "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" --runtime /nonexistent/runtime \
+        run --rm -v /data busybox true
+    assert_status 126
+    assert_one_line_error
+    run skiff ps -aq
+    [ -z "$output" ]
+    run skiff volume ls -q
     [ -z "$output" ]
     # Without --rm the created container stays, as with Docker.
     run skiff run --name kept --device "$BATS_TEST_TMPDIR/empty" busybox true

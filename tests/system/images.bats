@@ -217,6 +217,7 @@ bats_require_minimum_version 1.5.0
     assert_output_contains "HTTP 404"
     kill "$TEST_SERVER_PID"
     wait "$TEST_SERVER_PID" 2>/dev/null || true
+    unset TEST_SERVER_PID
     run skiff import "http://127.0.0.1:$port/rootfs.tar" example/refused
     assert_status 125
     assert_one_line_error

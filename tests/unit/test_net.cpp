@@ -148,6 +148,8 @@ TEST_CASE("a host address's subnet: its prefix's, a VPN's /32 alone", "[net]") {
     net::HostAddress vpn{.iface = "tun0", .address = *net::parse_ipv4("172.17.5.2"), .prefix = 32};
     CHECK(net::cidr_string(vpn.subnet()) == "172.17.5.2/32");
     CHECK(net::cidr_string(net::default_bridge_subnet({vpn.subnet()})) == "172.18.0.0/16");
+    net::HostAddress odd{.iface = "eth1", .address = *net::parse_ipv4("10.89.0.9"), .prefix = 0};
+    CHECK(net::cidr_string(odd.subnet()) == "10.89.0.9/32");
 }
 
 TEST_CASE("the default network's subnet avoids the host's routes and other networks", "[net]") {
