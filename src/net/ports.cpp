@@ -97,12 +97,14 @@ UniqueFd bound_socket(const PortMapping& m, uint16_t& port) {
             throw Error("cannot publish port " + std::to_string(m.container_port) + "/" + m.proto + ": " + where + "/" +
                         m.proto + " is already in use");
         std::string why = std::strerror(err);
-        std::string start =
-            str::trim(fs::read_file_if_exists("/proc/sys/net/ipv4/ip_unprivileged_port_start").value_or("1024"));
-        if (err == EACCES && m.host_port < std::atoi(start.c_str()))
-            why += " (a rootless user binds ports from net.ipv4.ip_unprivileged_port_start, " + start +
-                   " here: choose a port above it, or set net.ipv4.ip_unprivileged_port_start=" +
-                   std::to_string(m.host_port) + " in /etc/sysctl.d as root)";
+        if (err == EACCES) {
+            std::string start =
+                str::trim(fs::read_file_if_exists("/proc/sys/net/ipv4/ip_unprivileged_port_start").value_or("1024"));
+            if (m.host_port < std::atoi(start.c_str()))
+                why += " (a rootless user binds ports from net.ipv4.ip_unprivileged_port_start, " + start +
+                       " here: choose a port above it, or set net.ipv4.ip_unprivileged_port_start=" +
+                       std::to_string(m.host_port) + " in /etc/sysctl.d as root)";
+        }
         throw Error("cannot publish port " + std::to_string(m.container_port) + "/" + m.proto + " on " + where + ": " +
                     why);
     }
