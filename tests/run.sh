@@ -53,6 +53,8 @@ cp "$build/src/init/skiff-init" "$stage/build/skiff-init"
 # The idle monitor (issue 6): skiff finds it next to itself.
 cp "$build/src/monitor_idle/skiff-monitor" "$stage/build/skiff-monitor"
 cp -r "$top/tests/system" "$stage/tests/system"
+# The reliability suite (issue 16): hostile inputs, faults, load.
+cp -r "$top/tests/reliability" "$stage/tests/reliability"
 cp -r "$top/man" "$top/completions" "$stage/"
 echo "== building the busybox test image"
 if ! "$top/tests/system/lib/mkimage.sh" "$stage/build/test-images" >/dev/null; then
@@ -61,10 +63,15 @@ if ! "$top/tests/system/lib/mkimage.sh" "$stage/build/test-images" >/dev/null; t
 fi
 chmod -R a+rX "$stage"
 
-files=("$stage/tests/system")
-if [ -n "$filter" ]; then  # one or more bats files, space-separated
+files=("$stage/tests/system" "$stage/tests/reliability")
+if [ -n "$filter" ]; then  # one or more bats files, space-separated (reliability/F for that suite)
     files=()
-    for f in $filter; do files+=("$stage/tests/system/$f"); done
+    for f in $filter; do
+        case $f in
+        reliability/*) files+=("$stage/tests/$f") ;;
+        *) files+=("$stage/tests/system/$f") ;;
+        esac
+    done
 fi
 
 # A hung test fails after this many seconds instead of stalling the run.
