@@ -142,6 +142,7 @@ int run(int argc, char** argv) {
         if (auto v = args.opt(f.name)) set_global(globals, f.name, *v);
     validate_globals(globals);
     skiff::log::set_level(globals.log_level);
+    skiff::set_command_name(cmd->path);
     skiff::log::debug("command: skiff " + cmd->path);
     skiff::Context ctx(table, globals, std::vector<std::string>(argv, argv + argc));
     return cmd->handler(ctx, args);
@@ -160,7 +161,11 @@ int main(int argc, char** argv) {
         return e.exit_code();
     } catch (const std::exception& e) {
         std::cout.flush();
-        std::fprintf(stderr, "Error: %s\n", e.what());
+        std::fprintf(stderr, "Error: %s\n", skiff::internal_error_message(e.what()).c_str());
+        return skiff::kExitEngine;
+    } catch (...) {
+        std::cout.flush();
+        std::fprintf(stderr, "Error: %s\n", skiff::internal_error_message("unknown exception").c_str());
         return skiff::kExitEngine;
     }
 }

@@ -159,7 +159,7 @@ void journal_logs(engine::Engine& e, const container::Container& c, const cli::A
     for (size_t i = start; i < lines.size(); ++i) print_log_line(lines[i], args.flag("timestamps"), prefix);
     if (!args.flag("follow")) return;
     for (;;) {
-        bool running = engine::refresh(e, *container::Records(e.db()).get(c.id)).running();
+        bool running = engine::still_running(e, c.id);
         while (reader.next(l))
             if (wanted(l)) print_log_line(l, args.flag("timestamps"), prefix);
         if (!running) return;
@@ -203,7 +203,7 @@ int logs_cmd(Context& ctx, const cli::Args& args) {
         off_t offset = static_cast<off_t>(consumed);
         std::string pending;
         for (;;) {
-            bool running = engine::refresh(e, *container::Records(e.db()).get(c.id)).running();
+            bool running = engine::still_running(e, c.id);
             if (!fd) fd = UniqueFd(::open(paths.log().c_str(), O_RDONLY | O_CLOEXEC));
             if (fd) {
                 char buf[65536];

@@ -22,6 +22,9 @@ inline int for_each_ref(engine::Engine& e, const cli::Args& args, bool all, Fn f
             } catch (const Error& err) {
                 std::cerr << "Error: " << err.what() << "\n";
                 rc = kExitEngine;
+            } catch (const std::exception& err) {  // a bug: still go on with the others
+                std::cerr << "Error: " << internal_error_message(err.what()) << "\n";
+                rc = kExitEngine;
             }
         return rc;
     }
@@ -33,6 +36,9 @@ inline int for_each_ref(engine::Engine& e, const cli::Args& args, bool all, Fn f
             rc = rc ? rc : 1;
         } catch (const Error& err) {
             std::cerr << "Error: " << err.what() << "\n";
+            rc = kExitEngine;
+        } catch (const std::exception& err) {  // a bug: still go on with the others
+            std::cerr << "Error: " << internal_error_message(err.what()) << "\n";
             rc = kExitEngine;
         }
     }

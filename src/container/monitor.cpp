@@ -31,6 +31,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/host.hpp"
+#include "util/file_lock.hpp"
 #include "util/memory.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -206,6 +207,8 @@ bool Monitor::start_once() {
     if (cfg_.runtime == "builtin") {
         oci::CreateOptions o;
         o.bundle = cfg_.paths.bundle();
+        // Never unsupervised: a monitor killed with -9 takes the container along.
+        o.die_with_parent = true;
         if (!spec.tty) {
             o.stdio[0] = in_r.get();
             o.stdio[1] = out_w.get();
@@ -286,6 +289,12 @@ bool Monitor::should_restart(int status) {
 }
 
 void Monitor::remove_container() {
+    // `rm -f` may be removing it too: whoever comes second finds no record.
+    FileLock lock(cfg_.paths.lock_file());
+    if (!records_.get(cfg_.container.id)) {
+        lock.release_and_remove();
+        return;
+    }
     records_.remove(cfg_.container.id);
     remove_anonymous_volumes(db_, cfg_.volumes, cfg_.container.id);
     ::umount2(cfg_.paths.rootfs().c_str(), MNT_DETACH);
@@ -297,6 +306,7 @@ void Monitor::remove_container() {
     }
     fs::remove_all(cfg_.paths.userdata);
     fs::remove_all(cfg_.paths.rundir);
+    lock.release_and_remove();
 }
 
 // With the host's pid namespace, nothing kills what the container's init

@@ -8,7 +8,7 @@ namespace skiff::container {
 namespace {
 constexpr const char* kColumns =
     "id, name, coalesce(image_id, ''), image_name, created, spec, state, pid, monitor_pid, exit_code, started_at, "
-    "finished_at, restart_count, boot_id";
+    "finished_at, restart_count, boot_id, error";
 }
 
 ContainerPaths container_paths(const state::Paths& p, const std::string& id) {
@@ -31,6 +31,7 @@ Container Records::read(state::Statement& st) {
     c.finished_at = st.integer(11);
     c.restart_count = static_cast<int>(st.integer(12));
     c.boot_id = st.text(13);
+    c.error = st.text(14);
     return c;
 }
 
@@ -103,7 +104,7 @@ void Records::set_running(const std::string& id, int pid, int monitor_pid, int64
                           const std::string& boot_id) {
     state::Transaction tx(db_);
     db_.prepare("UPDATE containers SET state = 'running', pid = ?2, monitor_pid = ?3, started_at = ?4, boot_id = ?5, "
-                "exit_code = 0 WHERE id = ?1")
+                "exit_code = 0, error = '' WHERE id = ?1")
         .bind(1, id)
         .bind(2, pid)
         .bind(3, monitor_pid)
@@ -129,13 +130,14 @@ void Records::set_state(const std::string& id, const std::string& state) {
     tx.commit();
 }
 
-void Records::set_exited(const std::string& id, int exit_code, int64_t finished_at) {
+void Records::set_exited(const std::string& id, int exit_code, int64_t finished_at, const std::string& error) {
     state::Transaction tx(db_);
-    db_.prepare("UPDATE containers SET state = 'exited', pid = 0, monitor_pid = 0, exit_code = ?2, finished_at = ?3 "
-                "WHERE id = ?1")
+    db_.prepare("UPDATE containers SET state = 'exited', pid = 0, monitor_pid = 0, exit_code = ?2, finished_at = ?3, "
+                "error = ?4 WHERE id = ?1")
         .bind(1, id)
         .bind(2, exit_code)
         .bind(3, finished_at)
+        .bind(4, error)
         .run();
     tx.commit();
 }

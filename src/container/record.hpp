@@ -27,6 +27,7 @@ struct Container {
     int64_t finished_at = 0;
     int restart_count = 0;
     std::string boot_id;
+    std::string error;  // State.Error: why it ended, when not by its own exit
 
     bool running() const { return state == "running" || state == "paused" || state == "stopping"; }
 };
@@ -43,6 +44,9 @@ struct ContainerPaths {
     std::string exit_file() const { return rundir + "/exit"; }
     std::string attach_socket() const { return rundir + "/attach"; }
     std::string ctl_socket() const { return rundir + "/ctl"; }
+    // Held by whoever starts or removes the container (commands and its
+    // monitor): beside rundir, which removal deletes.
+    std::string lock_file() const { return rundir + ".lock"; }
 };
 ContainerPaths container_paths(const state::Paths& p, const std::string& id);
 
@@ -63,7 +67,8 @@ public:
     void set_running(const std::string& id, int pid, int monitor_pid, int64_t started_at, const std::string& boot_id);
     void set_monitor(const std::string& id, int monitor_pid, const std::string& boot_id);
     void set_state(const std::string& id, const std::string& state);
-    void set_exited(const std::string& id, int exit_code, int64_t finished_at);
+    // `error`: why it ended when not by its own exit (inspect's State.Error).
+    void set_exited(const std::string& id, int exit_code, int64_t finished_at, const std::string& error = "");
     void bump_restart(const std::string& id);
 
 private:

@@ -29,6 +29,7 @@
 #include "oci/runtime.hpp"
 #include "state/ids.hpp"
 #include "util/error.hpp"
+#include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/host.hpp"
 #include "util/log.hpp"
@@ -36,6 +37,7 @@
 #include "util/strings.hpp"
 #include "util/timeutil.hpp"
 #include "util/unixsock.hpp"
+#include "util/validate.hpp"
 
 namespace skiff::engine {
 
@@ -90,6 +92,15 @@ std::string first_line_command(const Container& c, const Json& image_config) {
     return str::join(argv, " ");
 }
 
+// Starting and removing a container exclude each other (and themselves):
+// `rm -af` must not empty a container that `run` is starting, nor race the
+// monitor of a --rm container that removes it as it exits.
+FileLock lock_container(Engine& e, const std::string& id) {
+    auto p = cpaths(e, id);
+    fs::make_dirs(fs::dirname(p.lock_file()), 0700);
+    return FileLock(p.lock_file());
+}
+
 Json image_config_of(Engine& e, const Container& c) {
     if (c.image_id.empty()) return Json::object();
     auto img = e.images().get_by_id(c.image_id);
@@ -124,21 +135,7 @@ std::optional<int> await_exit(int sock, int timeout_ms) {
 
 }  // namespace
 
-int parse_signal(const std::string& raw) {
-    std::string s = str::upper(raw);
-    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
-        int n = std::atoi(s.c_str());
-        if (n <= 0 || n >= NSIG) throw Error("invalid signal: " + raw);
-        return n;
-    }
-    if (s.rfind("SIG", 0) == 0) s = s.substr(3);
-    for (int i = 1; i < NSIG; ++i) {
-        const char* abbrev = sigabbrev_np(i);
-        if (abbrev && s == abbrev) return i;
-    }
-    if (s == "RTMIN") return SIGRTMIN;
-    throw Error("invalid signal: " + raw);
-}
+int parse_signal(const std::string& raw) { return validate::signal(raw); }
 
 Container create_container(Engine& e, container::ContainerSpec spec, const image::Image& img, const std::string& name) {
     Container c;
@@ -160,6 +157,7 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
     auto volumes = plan_container_volumes(e, c.spec, img.config.value("config", Json::object()));
     use_default_network(e, c.spec);
     check_requested_networks(e, c.spec);
+    FileLock lock = lock_container(e, c.id);
     // The record first: the name is claimed atomically by the database.
     records(e).insert(c, !name.empty());
     auto p = cpaths(e, c.id);
@@ -177,7 +175,15 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
     return c;
 }
 
-Session start_container(Engine& e, const Container& c, const AttachFds& attach) {
+Session start_container(Engine& e, const Container& c0, const AttachFds& attach) {
+    FileLock lock = lock_container(e, c0.id);
+    auto current = records(e).get(c0.id);
+    if (!current) {
+        lock.release_and_remove();  // no one else needs it any more
+        throw NotFound("no such container: " + c0.name + " (removed before it started)");
+    }
+    const Container c = refresh(e, *current);
+    if (c.running()) throw Error("container " + c.name + " is already running");
     auto img = e.images().get_by_id(c.image_id);
     if (!img) throw Error("image " + c.image_id.substr(0, 12) + " of container " + c.name + " is gone");
     container::MonitorConfig cfg;
@@ -273,9 +279,11 @@ Session start_container(Engine& e, const Container& c, const AttachFds& attach) 
             if (line.rfind("started", 0) == 0) {
                 started = true;
             } else if (line.rfind("fail ", 0) == 0) {
+                lock.release();  // the monitor of a --rm container removes it now
                 await_monitor();
                 throw Error("container " + c.name + " failed to start: " + line.substr(5));
             } else if (line.rfind("error ", 0) == 0) {
+                lock.release();
                 await_monitor();
                 std::string msg = line.substr(6);
                 int code = msg.find("not found") != std::string::npos || msg.find("No such file") != std::string::npos
@@ -356,8 +364,26 @@ Container refresh(Engine& e, const Container& c) {
     if (same_boot) net::reap_orphan_network(p.rundir + "/net");
     auto fresh = records(e).get(c.id);
     if (!fresh || !fresh->running()) return fresh ? *fresh : c;
-    records(e).set_exited(c.id, code.value_or(255), timeutil::now_ns());
-    return *records(e).get(c.id);
+    // No exit status: the monitor died before it could record one (kill -9).
+    // The container died with it (its init has SIGKILL as parent-death
+    // signal), as Docker reports a container whose shim was killed.
+    std::string why;
+    if (!code)
+        why = same_boot ? "its monitor (pid " + std::to_string(c.monitor_pid) +
+                              ") was killed: the container was killed with it"
+                        : "the host restarted while it ran";
+    records(e).set_exited(c.id, code.value_or(same_boot ? 128 + SIGKILL : 255), timeutil::now_ns(), why);
+    if (auto exited = records(e).get(c.id)) return *exited;
+    throw NotFound("no such container: " + c.id);
+}
+
+bool still_running(Engine& e, const std::string& id) {
+    try {
+        auto rec = records(e).get(id);
+        return rec && refresh(e, *rec).running();
+    } catch (const NotFound&) {
+        return false;
+    }
 }
 
 Container find_container(Engine& e, const std::string& ref) { return refresh(e, records(e).resolve(ref)); }
@@ -399,23 +425,45 @@ void stop_container(Engine& e, const Container& c, int timeout, int sig) {
     await_exit(sock.get(), -1);
 }
 
+// Stops a running container through its monitor, SIGKILL at once.
+void force_stop(Engine& e, const Container& c) {
+    thaw_if_paused(e, c);
+    try {
+        auto sock = connect_monitor(e, c);
+        unixsock::send(sock.get(), "attach 0 0 0\n");
+        unixsock::send(sock.get(), "stop 9\n");
+        await_exit(sock.get(), 10000);
+    } catch (const Error&) {
+    }
+}
+
 void remove_container(Engine& e, const Container& c0, bool force) {
     check_no_dependents(e, c0);
     Container c = refresh(e, c0);
-    if (c.running()) {
-        if (!force)
-            throw Error("cannot remove container " + c.id.substr(0, 12) +
-                        ": container is running: stop the container before removing or force remove");
-        thaw_if_paused(e, c);
-        try {
-            auto sock = connect_monitor(e, c);
-            unixsock::send(sock.get(), "attach 0 0 0\n");
-            unixsock::send(sock.get(), "stop 9\n");
-            await_exit(sock.get(), 10000);
-        } catch (const Error&) {
+    FileLock lock;
+    // Stopping happens without the lock: a --rm container's monitor takes it
+    // to remove the container as it exits, and then nothing is left to do.
+    // A start that held the lock meanwhile makes it run again: stop again.
+    for (int round = 0;; ++round) {
+        if (c.running()) {
+            if (!force)
+                throw Error("cannot remove container " + c.id.substr(0, 12) +
+                            ": container is running: stop the container before removing or force remove");
+            force_stop(e, c);
         }
-        c = refresh(e, *records(e).get(c.id));
-        if (c.running() && c.pid > 0) kill_orphan(c.pid);
+        lock = lock_container(e, c.id);
+        auto now = records(e).get(c.id);
+        if (!now) {
+            lock.release_and_remove();
+            return;
+        }
+        c = refresh(e, *now);
+        if (!c.running()) break;
+        if (round == 2) {
+            if (c.pid > 0) kill_orphan(c.pid);
+            break;
+        }
+        lock.release();
     }
     // A monitor killed with -9 never ran the runtime's delete: its state
     // and cgroups are still there.
@@ -433,6 +481,7 @@ void remove_container(Engine& e, const Container& c0, bool force) {
     records(e).remove(c.id);
     fs::remove_all(p.userdata);
     fs::remove_all(p.rundir);
+    lock.release_and_remove();
 }
 
 int wait_container(Engine& e, const std::string& id, const std::string& condition) {
@@ -558,7 +607,7 @@ Json inspect_container(Engine& e, const Container& c) {
           {"Dead", false},
           {"Pid", c.pid},
           {"ExitCode", c.exit_code},
-          {"Error", ""},
+          {"Error", c.error},
           {"StartedAt", c.started_at ? timeutil::rfc3339_nano(c.started_at) : "0001-01-01T00:00:00Z"},
           {"FinishedAt", c.finished_at ? timeutil::rfc3339_nano(c.finished_at) : "0001-01-01T00:00:00Z"}}},
         {"Image", "sha256:" + c.image_id},

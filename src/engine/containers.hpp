@@ -56,6 +56,9 @@ void kill_container(Engine& e, const container::Container& c, int sig);
 void stop_container(Engine& e, const container::Container& c, int timeout, int sig = 0);
 // Removes a stopped container (force: stop it first). `volumes` is kept
 // for anonymous volumes (the volumes issue).
+// False once the container has stopped or is gone (a --rm container's
+// monitor removes its record as it exits).
+bool still_running(Engine& e, const std::string& id);
 void remove_container(Engine& e, const container::Container& c, bool force);
 // Waits until the container is not running; returns its exit code.
 int wait_container(Engine& e, const std::string& id, const std::string& condition);

@@ -318,6 +318,8 @@ void run_init(InitConfig& c) {
     if (filter && !proc.no_new_privileges) notify = load_seccomp(c.seccomp);
     if (proc.capabilities) drop_bounding(*proc.capabilities);
     switch_user(proc.user, c.setgroups_denied);
+    // After the last change of credentials, which clears it.
+    if (c.die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("set the parent-death signal");
     if (proc.capabilities) apply_caps(*proc.capabilities);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("set no_new_privs");
     // With no_new_privs, as late as possible: fewer syscalls must pass it.

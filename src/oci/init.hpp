@@ -40,6 +40,7 @@ struct InitConfig {
     bool new_keyring = true;
     bool setgroups_denied = false;
     bool sync_hooks = false;      // ask the runtime to run prestart/createRuntime hooks
+    bool die_with_parent = false; // SIGKILL when the process that started us dies
 };
 
 // Runs the setup and execs the process. On failure the error goes to the

@@ -226,6 +226,7 @@ Started Runtime::launch(const std::string& id, const CreateOptions& opts, bool w
     ic.oci_version = spec.oci_version;
     for (int i = 0; i < 3; ++i) ic.stdio[i] = opts.stdio[i];
     ic.preserve_fds = opts.preserve_fds;
+    ic.die_with_parent = opts.die_with_parent;
     ic.new_userns = new_userns;
     ic.userns = new_userns || in_nested_userns() || l.find_ns(NsType::user);
     ic.own_netns = l.has_new_ns(NsType::net);

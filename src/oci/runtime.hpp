@@ -43,6 +43,8 @@ struct CreateOptions {
     bool no_new_keyring = false;
     // The container's stdin, stdout, stderr (-1: inherit the caller's).
     int stdio[3] = {-1, -1, -1};
+    // run(): the container's init gets SIGKILL when its caller dies.
+    bool die_with_parent = false;
 };
 
 // A container process started by run() or exec(): the caller is its

@@ -1,5 +1,11 @@
 #include "state/db.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "util/error.hpp"
 
 namespace skiff::state {
@@ -74,7 +80,30 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
+namespace {
+
+// The database holds every container's configuration (environment secrets
+// included): owner only. SQLite creates it (and then its -wal and -shm with
+// the same mode) under the umask, 0644 for most; stores made so are repaired.
+void make_private(const std::string& path) {
+    if (path.empty() || path[0] == ':') return;  // in memory
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) {
+        if (errno != ENOENT) throw_errno("stat " + path);
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) throw_errno("create state database " + path);
+        if (fd >= 0) ::close(fd);
+        return;
+    }
+    if ((st.st_mode & 077) == 0) return;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        if (::chmod((path + suffix).c_str(), 0600) < 0 && errno != ENOENT) throw_errno("chmod " + path + suffix);
+}
+
+}  // namespace
+
 Database::Database(const std::string& path) : path_(path) {
+    make_private(path);
     int rc = sqlite3_open_v2(path.c_str(), &db_,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {

@@ -105,6 +105,11 @@ CREATE INDEX network_attachments_by_network ON network_attachments(network_id);
 ALTER TABLE network_attachments ADD COLUMN ip6 TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX network_attachments_ip6 ON network_attachments(network_id, ip6) WHERE ip6 != '';
 )sql",
+        // Version 6: why a container ended other than by its own exit
+        // (inspect's State.Error), '' when it simply exited.
+        R"sql(
+ALTER TABLE containers ADD COLUMN error TEXT NOT NULL DEFAULT '';
+)sql",
     };
     return all;
 }

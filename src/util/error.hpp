@@ -33,4 +33,11 @@ public:
     explicit NotFound(const std::string& message) : Error(message) {}
 };
 
+// A C++ exception that is not a skiff::Error is a bug in skiff: the user
+// sees which command hit it and is asked to report it, never a raw
+// "std::bad_alloc" or "basic_string::_M_create".
+// The command is the one main() names with set_command_name().
+void set_command_name(const std::string& command);
+std::string internal_error_message(const char* what);
+
 }  // namespace skiff

@@ -418,6 +418,41 @@ setup() {
     assert_status 0
 }
 
+@test "kill -9 of the monitor kills the container with it, recorded as 137 with a reason" {
+    skiff run -d --name orphan busybox sleep 1000 >/dev/null
+    pid=$(skiff inspect --format '{{.State.Pid}}' orphan)
+    mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+    kill -9 "$mon"
+    # No skiff command runs meanwhile: the container must die on its own.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    ! kill -0 "$pid" 2>/dev/null
+    run -0 skiff inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' orphan
+    [[ "$output" == "exited 137 its monitor (pid $mon) was killed"* ]]
+    # A new start clears the reason.
+    skiff start orphan >/dev/null
+    run -0 skiff inspect --format '{{.State.Error}}' orphan
+    [ -z "$output" ]
+    skiff rm -f orphan >/dev/null
+}
+
+@test "rm -f of --rm containers removes each of them, no crash" {
+    for n in rma rmb rmc; do skiff run -d --rm --name $n busybox sleep 1000 >/dev/null; done
+    run -0 skiff rm -f rma rmb rmc
+    [ "$output" = "$(printf 'rma\nrmb\nrmc')" ]
+    run -0 skiff ps -aq
+    [ -z "$output" ]
+    # Nothing left in the store's container directories (locks included).
+    [ -z "$(ls -A "$SKIFF_ROOT/containers" 2>/dev/null)" ]
+    [ -z "$(ls -A "$SKIFF_RUNROOT/containers" 2>/dev/null)" ]
+}
+
+@test "logs -f of a --rm container ends when it is removed" {
+    skiff run -d --rm --name lf busybox sh -c 'echo one; sleep 0.5; echo two' >/dev/null
+    run -0 timeout 20 "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" logs -f lf
+    assert_output_contains one
+    [[ "$output" != *"internal error"* ]]
+}
+
 @test "attach to a running container and detach with the keys" {
     command -v script >/dev/null || skip "script(1) not installed"
     skiff run -d -it --name at busybox sh >/dev/null

@@ -149,6 +149,17 @@ wait_inspect() {
     assert_status 0
 }
 
+@test "after the handoff: kill -9 of skiff-monitor kills the container with no command run" {
+    skiff run -d --name orphan2 busybox sleep 1000 >/dev/null
+    mon=$(wait_handoff orphan2)
+    pid=$(skiff inspect --format '{{.State.Pid}}' orphan2)
+    kill -9 "$mon"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    ! kill -0 "$pid" 2>/dev/null
+    run -0 skiff inspect --format '{{.State.ExitCode}} {{.State.Error}}' orphan2
+    [[ "$output" == "137 its monitor"* ]]
+}
+
 @test "after the handoff: --log-opt max-size rotates as before, in both log formats" {
     for driver in k8s-file json-file; do
         skiff run -d --name rot-$driver --log-driver $driver --log-opt max-size=2k busybox sh -c \
