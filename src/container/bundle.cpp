@@ -14,6 +14,7 @@
 #include "net/etc_files.hpp"
 #include "net/private_net.hpp"
 #include "oci/defaults.hpp"
+#include "oci/seccomp_default.hpp"
 #include "util/error.hpp"
 #include "util/host.hpp"
 #include "util/fs.hpp"
@@ -258,6 +259,9 @@ Json make_oci_config(const BundleInputs& in) {
     Json capset = {{"bounding", caps}, {"permitted", caps}, {"effective", caps}};
     if (in.user.uid != 0) capset = {{"bounding", caps}, {"permitted", Json::array()}, {"effective", Json::array()}};
     p["capabilities"] = capset;
+    // The profile follows the container's capabilities, as Docker's does:
+    // --cap-add SYS_ADMIN also opens mount(2), --cap-drop closes what it guards.
+    cfg["linux"]["seccomp"] = oci::default_seccomp(caps);
     p["noNewPrivileges"] = s.no_new_privileges;
     Json rlimits = Json::array();
     struct rlimit nofile;
@@ -302,7 +306,6 @@ Json make_oci_config(const BundleInputs& in) {
     Json mounts = Json::array();
     for (auto& m : cfg["mounts"]) {
         std::string dest = m["destination"];
-        if (dest == "/sys/fs/cgroup" && in.userns) continue;  // v1 cgroupfs cannot be mounted rootless
         // proc may only be mounted by the owner of the PID namespace:
         // rootless with the host's, the host's /proc is bound instead.
         if (dest == "/proc" && in.userns && s.pid == "host") {

@@ -264,6 +264,7 @@ void run_init(InitConfig& c) {
         rc.userns = c.userns;
         rc.own_netns = c.own_netns;
         rc.own_cgroupns = c.new_cgroupns;
+        rc.cgroup_dirs = c.cgroup_dirs;
         rc.before_cgroup_mount = enter_cgroup;
         UniqueFd rootfd = prepare_rootfs(rc);
         ::umask(022);  // what hooks expect

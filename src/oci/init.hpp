@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oci/seccomp.hpp"
 #include "oci/spec.hpp"
@@ -36,6 +37,7 @@ struct InitConfig {
     // wait for an RCU grace period: milliseconds) and says "cgroup" when
     // done. We wait for it before anything that must happen inside them.
     bool cgroup_pending = false;
+    std::vector<std::string> cgroup_dirs;  // the cgroups the runtime made for us (host paths)
     bool no_pivot = false;
     bool new_keyring = true;
     bool setgroups_denied = false;

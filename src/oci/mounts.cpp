@@ -193,31 +193,44 @@ void copy_tree(int from, int to) {
     }
 }
 
-// Host cgroup mounts below /sys/fs/cgroup: {name, fstype, superoptions}.
-struct HostCgroupMount {
-    std::string name, type, options;
+constexpr const char* kCgroupRoot = "/sys/fs/cgroup/";
+
+// One of the container's own cgroups, by the name of its hierarchy's mount
+// below /sys/fs/cgroup ("memory", "cpu,cpuacct", "unified").
+struct OwnCgroup {
+    std::string name, dir;
 };
 
-std::vector<HostCgroupMount> host_cgroup_mounts() {
-    std::vector<HostCgroupMount> out;
-    auto text = fs::read_file_if_exists("/proc/self/mountinfo");
-    if (!text) return out;
-    const std::string prefix = "/sys/fs/cgroup/";
-    for (auto& line : str::split(*text, '\n')) {
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos) continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mnt, type, src, opts;
-        pre >> id >> parent >> devno >> root >> mnt;
-        post >> type >> src >> opts;
-        if ((type != "cgroup" && type != "cgroup2") || mnt.rfind(prefix, 0) != 0) continue;
-        std::string name = mnt.substr(prefix.size());
-        if (name.empty() || name.find('/') != std::string::npos) continue;
-        std::string keep;
-        for (auto& o : str::split(opts, ','))
-            if (o != "rw" && o != "ro") keep += (keep.empty() ? "" : ",") + o;
-        out.push_back({name, type, keep});
+// The container's cgroup directories that lie in a hierarchy mounted
+// directly below /sys/fs/cgroup (v1 and hybrid hosts), by hierarchy.
+std::vector<OwnCgroup> own_v1_cgroups(const std::vector<std::string>& dirs) {
+    const std::string prefix = kCgroupRoot;
+    std::vector<OwnCgroup> out;
+    for (auto& d : dirs) {
+        if (d.rfind(prefix, 0) != 0) continue;
+        auto slash = d.find('/', prefix.size());
+        if (slash == std::string::npos) continue;  // a hierarchy's root is never a container's own
+        out.push_back({d.substr(prefix.size(), slash - prefix.size()), d});
     }
+    return out;
+}
+
+// The host's aliases of joint hierarchies ("cpu" -> "cpu,cpuacct"), for
+// those among `own`: name and target.
+std::vector<std::pair<std::string, std::string>> cgroup_aliases(const std::vector<OwnCgroup>& own) {
+    std::vector<std::pair<std::string, std::string>> out;
+    DIR* d = ::opendir(kCgroupRoot);
+    if (!d) return out;
+    while (auto* e = ::readdir(d)) {
+        if (e->d_type != DT_LNK) continue;
+        char buf[256];
+        ssize_t n = ::readlinkat(::dirfd(d), e->d_name, buf, sizeof(buf) - 1);
+        if (n <= 0) continue;
+        std::string target(buf, static_cast<size_t>(n));
+        for (auto& o : own)
+            if (o.name == target) out.emplace_back(e->d_name, target);
+    }
+    ::closedir(d);
     return out;
 }
 
@@ -327,35 +340,47 @@ UniqueFd make_in_root(int rootfd, const std::string& path, bool dir) {
 
 namespace {
 
+// Only the container's own cgroups are shown, never the host's tree (where
+// every other container's cgroup is): with its own cgroup namespace on a
+// pure v2 host, a cgroup2 mount (rooted at its cgroup); otherwise a bind
+// of each of its own directories, on v1 one per hierarchy in a tmpfs, as
+// runc and crun do. A container without a cgroup of its own (rootless)
+// gets the empty tmpfs, which also covers a /sys bound from the host.
 void mount_cgroup(const RootfsContext& ctx, int rootfd, const Mount& m, const MountOptions& o, int target,
                   const std::string& what) {
     unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
-    if (host_is_pure_v2()) {
-        if (ctx.own_cgroupns || !ctx.userns) {
+    MountOptions b = o;
+    b.bind = true;
+    b.recursive = false;  // nothing mounted below a cgroup directory belongs in the view
+    b.propagation = 0;
+    if (!ctx.cgroup_dirs.empty() && host_is_pure_v2()) {
+        if (ctx.own_cgroupns) {
+            if (ctx.before_cgroup_mount) ctx.before_cgroup_mount();
             fs_mount("cgroup2", target, "cgroup2", flags, "", what);
-            return;
-        }
-    } else if (!ctx.userns) {
-        // v1/hybrid: a tmpfs holding one mount per host hierarchy; in the
-        // container's cgroup namespace each shows the container's subtree.
-        fs_mount("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY), "mode=755", what);
-        UniqueFd top = reopen(rootfd, m.destination);
-        for (auto& h : host_cgroup_mounts()) {
-            UniqueFd sub = make_in_root(rootfd, m.destination + "/" + h.name, true);
-            fs_mount(h.type, sub.get(), h.type, flags, h.type == "cgroup2" ? "" : h.options, what + "/" + h.name);
-        }
-        if (flags & MS_RDONLY) {
-            top = reopen(rootfd, m.destination);
-            if (do_mount_setattr(top.get(), "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0)
-                throw_errno(what + ": make read-only");
+        } else {
+            bind_mount(ctx.cgroup_dirs.front(), target, b, what);
         }
         return;
     }
-    // A user namespace may not mount v1 hierarchies (nor v2 outside its
-    // own cgroup namespace): bind the host's tree instead, read-only as asked.
-    MountOptions b = o;
-    b.bind = b.recursive = true;
-    bind_mount("/sys/fs/cgroup", target, b, what);
+    fs_mount("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY), "mode=755", what);
+    auto own = own_v1_cgroups(ctx.cgroup_dirs);
+    for (auto& c : own) {
+        UniqueFd sub = make_in_root(rootfd, m.destination + "/" + c.name, true);
+        bind_mount(c.dir, sub.get(), b, what + "/" + c.name);
+    }
+    if (!own.empty()) {
+        UniqueFd top = reopen(rootfd, m.destination);
+        UniqueFd dir(::openat(top.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir) throw_errno(what + ": open");
+        for (auto& [name, to] : cgroup_aliases(own))
+            if (::symlinkat(to.c_str(), dir.get(), name.c_str()) < 0 && errno != EEXIST)
+                throw_errno(what + ": symlink " + name);
+    }
+    if (flags & MS_RDONLY) {
+        UniqueFd top = reopen(rootfd, m.destination);
+        if (do_mount_setattr(top.get(), "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0)
+            throw_errno(what + ": make read-only");
+    }
 }
 
 void mount_one(const RootfsContext& ctx, int rootfd, const Mount& m) {
@@ -388,7 +413,6 @@ void mount_one(const RootfsContext& ctx, int rootfd, const Mount& m) {
         return;
     }
     if (m.type == "cgroup" || m.type == "cgroup2") {
-        if (ctx.before_cgroup_mount) ctx.before_cgroup_mount();
         mount_cgroup(ctx, rootfd, m, o, target.get(), what);
         return;
     }

@@ -38,8 +38,11 @@ struct RootfsContext {
     bool userns = false;     // in a new user namespace: no mknod, no sysfs without netns
     bool own_netns = false;  // owns its network namespace (sysfs may be mounted)
     bool own_cgroupns = false;
-    // Called before the first cgroup filesystem is mounted: the process
-    // must be in its cgroup and cgroup namespace by then.
+    // The container's own cgroup directories on the host (one per
+    // hierarchy it joined): all of the cgroup tree it may see.
+    std::vector<std::string> cgroup_dirs;
+    // Called before a cgroup filesystem is mounted: the process must be
+    // in its cgroup and cgroup namespace by then.
     std::function<void()> before_cgroup_mount;
 };
 

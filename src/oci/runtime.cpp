@@ -232,6 +232,7 @@ Started Runtime::launch(const std::string& id, const CreateOptions& opts, bool w
     ic.own_netns = l.has_new_ns(NsType::net);
     ic.new_cgroupns = l.has_new_ns(NsType::cgroup);
     ic.cgroup_pending = !cg.empty();
+    ic.cgroup_dirs = cg.dirs;
     ic.no_pivot = opts.no_pivot;
     ic.new_keyring = !opts.no_new_keyring;
     ic.setgroups_denied = new_userns ? setgroups_denied(l) : false;

@@ -568,3 +568,48 @@ setup() {
     [ "${output#true }" != "$pid1" ]
     skiff rm -f rs >/dev/null
 }
+
+@test "cgroups: a container sees only its own cgroup, never another container's or the host's tree" {
+    a=$(skiff run -d busybox sleep 1000)
+    # Everything below /sys/fs/cgroup, as the second container sees it.
+    run -0 skiff run --rm busybox find /sys/fs/cgroup
+    if [[ "$output" == *"$a"* ]]; then
+        echo "the second container sees the first one's cgroup:" >&2
+        grep "$a" <<<"$output" | head -3 >&2
+        return 1
+    fi
+    # Only the top of each hierarchy (its own cgroup, which has no
+    # children): no cgroup directory below it, nothing of the host's tree.
+    local deep
+    deep=$(grep -E '^/sys/fs/cgroup/[^/]+/[^/]+/cgroup\.procs$' <<<"$output" || true)
+    [ -z "$deep" ] || { echo "cgroups below the container's own: $deep" >&2; return 1; }
+    if ! is_rootless; then
+        # Its own cgroup is there, and holds its own processes (pid 1).
+        run -0 skiff run --rm busybox sh -c 'cat /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/cgroup.procs'
+        [[ $'\n'"$output"$'\n' == *$'\n1\n'* ]]
+    fi
+    skiff rm -f "$a" >/dev/null
+}
+
+@test "seccomp: the default profile blocks io_uring, as Docker's and Podman's do" {
+    local probe=$BATS_TEST_TMPDIR/probe
+    mkdir -p "$probe"
+    ${CC:-cc} -static -O2 -o "$probe/io_uring_probe" "$BATS_TEST_DIRNAME/lib/io_uring_probe.c" 2>/dev/null ||
+        skip "no static C toolchain (cc -static) to build the probe"
+    chmod -R a+rX "$probe"
+    run skiff run --rm -v "$probe:/probe:ro" busybox /probe/io_uring_probe
+    assert_status 1
+    [[ "$output" == "io_uring_setup: Operation not permitted" || "$output" == "io_uring_setup: Function not implemented" ]]
+    # The probe is sound: unconfined in the container, it gets what it
+    # gets on the host (io_uring may be off here for this user).
+    run "$probe/io_uring_probe"
+    local host=$output
+    run skiff run --rm --security-opt seccomp=unconfined -v "$probe:/probe:ro" busybox /probe/io_uring_probe
+    [ "$output" = "$host" ]
+}
+
+@test "seccomp: the default profile follows --cap-add, as Docker's does" {
+    # mount(2) is allowed by the profile with CAP_SYS_ADMIN only
+    run -0 skiff run --rm --cap-add SYS_ADMIN busybox sh -c 'mkdir /tmp/m && mount -t tmpfs t /tmp/m && echo mounted'
+    [ "$output" = mounted ]
+}

@@ -341,6 +341,33 @@ TEST_CASE("the default seccomp profile follows moby's guards", "[oci]") {
     CHECK(has(admin, "clone3"));
 }
 
+TEST_CASE("the default seccomp profile blocks io_uring, as moby's current one does", "[oci]") {
+    // Any rule that names a syscall, whatever its arguments or action.
+    auto named = [](const Json& profile, const char* name) {
+        for (auto& r : profile["syscalls"])
+            for (auto& n : r["names"])
+                if (n == name) return true;
+        return false;
+    };
+    auto all_caps = default_capabilities();
+    for (const char* c : {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_NICE", "CAP_BPF", "CAP_PERFMON",
+                          "CAP_SYS_RAWIO", "CAP_SYS_TIME", "CAP_SYS_MODULE", "CAP_DAC_READ_SEARCH"})
+        all_caps.push_back(c);
+    Json plain = default_seccomp(default_capabilities());
+    Json admin = default_seccomp(all_caps);
+    for (const char* n : {"io_uring_setup", "io_uring_enter", "io_uring_register"}) {
+        CHECK_FALSE(named(plain, n));  // left to defaultAction: EPERM
+        CHECK_FALSE(named(admin, n));
+    }
+    CHECK(plain["defaultAction"] == "SCMP_ACT_ERRNO");
+    CHECK(plain["defaultErrnoRet"] == 1);
+    // Linux 6.5-6.7 calls moby allows; the LSM calls only with CAP_SYS_ADMIN.
+    for (const char* n : {"cachestat", "fchmodat2", "futex_wait", "futex_wake", "futex_requeue", "map_shadow_stack"})
+        CHECK(named(plain, n));
+    CHECK_FALSE(named(plain, "lsm_get_self_attr"));
+    CHECK(named(admin, "lsm_get_self_attr"));
+}
+
 TEST_CASE("mount options split into flags, attributes and data", "[oci]") {
     MountOptions o = parse_mount_options({"rbind", "ro", "nosuid", "rprivate", "mode=755", "size=1m"});
     CHECK(o.bind);
