@@ -1,6 +1,7 @@
 // argv → command table → exit code. Every skiff::Error ends here.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -48,7 +49,10 @@ bool wants_help(const cli::Command& cmd, const std::vector<std::string>& words) 
     if (cmd.raw_args) return false;
     for (auto& w : words) {
         if (w == "--") return false;
-        if (w == "--help" || w == "-h") return true;
+        if (w == "--help") return true;
+        // run/create's -h is --hostname, as Docker's.
+        if (w == "-h" && std::none_of(cmd.flags.begin(), cmd.flags.end(), [](auto& f) { return f.shorthand == 'h'; }))
+            return true;
         if (cmd.flags_before_args_only && !w.empty() && w[0] != '-') return false;
     }
     return false;

@@ -1,8 +1,11 @@
 #include "commands/run_flags.hpp"
 
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,14 +13,17 @@
 
 #include "commands/output.hpp"
 #include "container/volume_opts.hpp"
+#include "container/detach_keys.hpp"
 #include "container/keepid.hpp"
 #include "format/template.hpp"
 #include "image/changes.hpp"
+#include "image/reference.hpp"
 #include "net/modes.hpp"
 #include "util/host.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
+#include "util/validate.hpp"
 
 namespace skiff::commands {
 
@@ -64,71 +70,88 @@ std::string absolute(const std::string& path) {
     return fs::join(cwd, path);
 }
 
-container::MountSpec parse_volume(const std::string& v) {
+container::MountSpec parse_volume(const std::string& v, std::vector<std::string>& make_sources) {
     if (auto vol = container::parse_volume_flag(v)) return *vol;
     auto parts = str::split(v, ':');
-    if (parts.size() > 3) throw Error("invalid volume specification: \"" + v + "\"");
+    if (parts.size() > 3) throw Error("invalid volume specification: " + validate::shown(v));
     container::MountSpec m;
     m.type = "bind";
-    m.source = parts[0];
-    m.destination = parts[1];
-    m.source = absolute(m.source);
-    if (m.destination.empty() || m.destination[0] != '/')
-        throw Error("invalid volume specification \"" + v + "\": the container path must be absolute");
+    m.source = absolute(parts[0]);
+    m.destination = validate::mount_destination(parts[1], "volume specification " + validate::shown(v) + ": container path");
     if (parts.size() == 3) {
-        for (auto& o : str::split(parts[2], ',')) {
-            static const std::vector<std::string> ok = {"ro", "rw", "z", "Z", "shared", "slave", "private",
-                                                        "rshared", "rslave", "rprivate", "nocopy", "noexec",
-                                                        "exec", "nosuid", "suid", "nodev", "dev"};
-            if (std::find(ok.begin(), ok.end(), o) == ok.end())
-                throw Error("invalid volume option \"" + o + "\" in \"" + v + "\"");
+        static const std::vector<std::string> ok = {"ro", "rw", "z", "Z", "shared", "slave", "private",
+                                                    "rshared", "rslave", "rprivate", "nocopy", "noexec",
+                                                    "exec", "nosuid", "suid", "nodev", "dev"};
+        for (auto& o : validate::volume_mode(parts[2], v, ok))
             if (o != "rw" && o != "nocopy") m.options.push_back(o);
-        }
     }
-    // Docker creates a missing bind source as a directory.
-    if (!fs::exists(m.source)) fs::make_dirs(m.source, 0755);
+    // Docker creates a missing bind source as a directory: once every
+    // flag is checked, so that a refused command leaves nothing behind.
+    if (!fs::exists(m.source)) make_sources.push_back(m.source);
     return m;
 }
 
+// --mount as Docker's CLI reads it: key=value fields (readonly, ro and
+// volume-nocopy may stand alone), booleans as Go's ParseBool, and only the
+// fields of the mount's own type.
 container::MountSpec parse_mount(const std::string& spec) {
     container::MountSpec m;
     m.type = "volume";
     std::string size, mode;
+    std::map<std::string, std::string> type_fields;  // a type-specific field → the type it is for
+    bool read_only = false, nocopy = false;
+    auto refuse = [&](const std::string& why) { return Error("invalid --mount " + validate::shown(spec) + ": " + why); };
     for (auto& field : str::split(spec, ',')) {
         auto [k, v] = str::split_once(field, '=');
+        bool bare = field.find('=') == std::string::npos;
+        if (bare && k != "readonly" && k != "ro" && k != "volume-nocopy")
+            throw refuse("field " + validate::shown(k) + " must be a key=value pair");
+        auto flag = [&](const char* what) { return bare || validate::boolean(v, what); };
         if (k == "type") m.type = v;
         else if (k == "source" || k == "src") m.source = v;
         else if (k == "target" || k == "destination" || k == "dst") m.destination = v;
-        else if (k == "readonly" || k == "ro") {
-            if (v.empty() || v == "true" || v == "1") m.options.push_back("ro");
-        } else if (k == "tmpfs-size") size = v;
-        else if (k == "tmpfs-mode") mode = v;
-        else if (k == "bind-propagation") m.options.push_back(v);
-        else if (k == "relabel" || k == "consistency") continue;
-        else if (k == "volume-nocopy") {
-            if (v.empty() || v == "true" || v == "1") m.options.push_back("nocopy");
-        } else if (k == "volume-driver") {
-            if (v != "local") throw Error("--mount " + spec + ": volume driver \"" + v + "\" is not supported (local)");
+        else if (k == "readonly" || k == "ro") read_only = flag("--mount readonly");
+        else if (k == "tmpfs-size") size = v, type_fields[k] = "tmpfs";
+        else if (k == "tmpfs-mode") mode = v, type_fields[k] = "tmpfs";
+        else if (k == "bind-propagation") {
+            if (!validate::is_propagation(v))
+                throw refuse("bind-propagation " + validate::shown(v) + " is none of private, rprivate, shared, "
+                             "rshared, slave, rslave");
+            m.options.push_back(v);
+            type_fields[k] = "bind";
+        } else if (k == "relabel" || k == "consistency") continue;
+        else if (k == "volume-nocopy") nocopy = flag("--mount volume-nocopy"), type_fields[k] = "volume";
+        else if (k == "volume-driver") {
+            if (v != "local") throw refuse("volume driver " + validate::shown(v) + " is not supported (local)");
+            type_fields[k] = "volume";
         } else if (k == "volume-opt" || k == "volume-label") {
-            if (v.find('=') == std::string::npos) throw Error("--mount " + spec + ": " + k + " needs KEY=VALUE");
+            if (v.find('=') == std::string::npos) throw refuse(k + " needs KEY=VALUE");
             m.options.push_back(std::string(k) + "=" + v);
+            type_fields[k] = "volume";
         }
-        else throw Error("invalid --mount field \"" + k + "\" in \"" + spec + "\"");
+        else throw refuse("unknown field " + validate::shown(k));
     }
-    if (m.destination.empty() || m.destination[0] != '/') throw Error("--mount " + spec + ": target must be an absolute path");
+    if (m.type != "bind" && m.type != "tmpfs" && m.type != "volume")
+        throw refuse("unsupported type " + validate::shown(m.type) + " (bind, tmpfs, volume)");
+    // Docker: another type's option is an error, not ignored.
+    for (auto& [field, type] : type_fields)
+        if (type != m.type) throw refuse(field + " is for type=" + type + " mounts");
+    if (m.destination.empty()) throw refuse("target is required");
+    m.destination = validate::mount_destination(m.destination, "--mount target");
+    if (read_only) m.options.push_back("ro");
+    if (nocopy) m.options.push_back("nocopy");
     if (m.type == "bind") {
-        if (m.source.empty()) throw Error("--mount " + spec + ": bind mounts need a source");
+        if (m.source.empty()) throw refuse("bind mounts need a source");
         m.source = absolute(m.source);
         // Unlike -v, --mount refuses a missing source (Docker).
         if (!fs::exists(m.source)) throw Error("invalid mount config: bind source path does not exist: " + m.source);
     } else if (m.type == "tmpfs") {
+        if (!m.source.empty()) throw refuse("a tmpfs mount has no source");
         if (!size.empty()) m.options.push_back("size=" + std::to_string(str::parse_ram_bytes(size)));
-        if (!mode.empty()) m.options.push_back("mode=" + mode);
-    } else if (m.type == "volume") {
-        // No source: an anonymous volume.
-        if (!m.source.empty()) container::check_volume_name(m.source);
-    } else {
-        throw Error("--mount " + spec + ": unsupported type \"" + m.type + "\" (bind, tmpfs, volume)");
+        if (!mode.empty()) m.options.push_back("mode=" + mode), validate::octal_mode(mode, "--mount tmpfs-mode");
+    } else if (!m.source.empty()) {
+        // A volume; no source is an anonymous one.
+        container::check_volume_name(m.source);
     }
     return m;
 }
@@ -141,8 +164,7 @@ container::RestartPolicy parse_restart(const std::string& s) {
     r.name = name;
     if (!count.empty()) {
         if (name != "on-failure") throw Error("invalid restart policy \"" + s + "\": only on-failure takes a count");
-        r.max_retries = std::atoi(count.c_str());
-        if (r.max_retries <= 0) throw Error("invalid restart policy \"" + s + "\": the count must be positive");
+        r.max_retries = static_cast<int>(validate::integer(count, "--restart on-failure count", 1, INT32_MAX));
     }
     return r;
 }
@@ -320,6 +342,18 @@ std::vector<std::string> checked_devices(const cli::Args& a) {
         if (host.find('=') != std::string::npos && host.find('/') != std::string::npos && host[0] != '/')
             throw Error("--device " + d + ": CDI devices are not supported yet (planned, with GPUs)");
         if (host.empty() || host[0] != '/') throw Error("--device " + d + ": the host device must be an absolute path");
+        // HOST[:CONTAINER][:PERMS], as Docker's ValidateDevice.
+        auto parts = str::split(d, ':');
+        if (parts.size() > 3) throw Error("invalid --device " + validate::shown(d) + ": expected HOST[:CONTAINER][:PERMISSIONS]");
+        auto perms_ok = [](const std::string& p) {
+            return !p.empty() && p.size() <= 3 && p.find_first_not_of("rwm") == std::string::npos &&
+                   std::count(p.begin(), p.end(), 'r') <= 1 && std::count(p.begin(), p.end(), 'w') <= 1 &&
+                   std::count(p.begin(), p.end(), 'm') <= 1;
+        };
+        if (parts.size() == 3 && !perms_ok(parts[2]))
+            throw Error("invalid --device " + validate::shown(d) + ": invalid device mode: " + parts[2]);
+        if (parts.size() >= 2 && !(parts.size() == 2 && perms_ok(parts[1])))
+            validate::container_path(parts[1], "--device " + validate::shown(d) + ": container path");
         struct stat st;
         if (::stat(host.c_str(), &st) != 0)
             throw Error("--device " + d + ": error gathering device information: " + host + ": " + std::strerror(errno));
@@ -329,9 +363,52 @@ std::vector<std::string> checked_devices(const cli::Args& a) {
     return devices;
 }
 
+namespace {
+
+// The CPUs this process may run on, as Docker's runtime.NumCPU.
+unsigned host_cpus() {
+    cpu_set_t set;
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return static_cast<unsigned>(CPU_COUNT(&set));
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+// Docker clamps shares to the kernel's range (2-262144), with a warning;
+// a negative weight is a mistake, refused (as Podman's unsigned flag does).
+int64_t cpu_shares(const cli::Args& a) {
+    auto v = a.opt("cpu-shares");
+    if (!v) return 0;
+    if (!v->empty() && (*v)[0] == '-')
+        throw Error("invalid --cpu-shares " + validate::shown(*v) + ": shares are a weight, never negative");
+    int64_t n = validate::integer(*v, "--cpu-shares", 0, INT64_MAX);
+    constexpr int64_t kMax = 262144;
+    if (n > kMax) {
+        std::fprintf(stderr, "WARNING: changing the requested --cpu-shares %lld to the maximum allowed of %lld\n",
+                     static_cast<long long>(n), static_cast<long long>(kMax));
+        n = kMax;
+    }
+    return n;
+}
+
+// Docker refuses CPUs the host does not have ("Requested CPUs are not
+// available"); the kernel would refuse them at start.
+std::string checked_cpuset(const std::string& value) {
+    auto cpus = validate::cpu_list(value, "--cpuset-cpus");
+    int have = ::get_nprocs_conf();
+    if (have > 0 && *cpus.rbegin() >= static_cast<unsigned>(have))
+        throw Error("invalid --cpuset-cpus " + validate::shown(value) + ": requested CPUs are not available (this host has 0-" +
+                    std::to_string(have - 1) + ")");
+    return value;
+}
+
+}  // namespace
+
 container::ContainerSpec spec_from_args(const cli::Args& a) {
     container::ContainerSpec s;
     s.image_ref = a.positionals.at(0);
+    // A malformed name is refused before any lookup or pull (Docker's CLI
+    // parses it first too).
+    if (!image::looks_like_id(s.image_ref)) image::parse_reference(s.image_ref);
     s.command.assign(a.positionals.begin() + 1, a.positionals.end());
     if (auto ep = a.opt("entrypoint")) {
         s.entrypoint_set = true;
@@ -343,28 +420,29 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     for (auto& f : a.list("env-file"))
         for (auto& line : read_lines_file(f, "--env-file")) add_env(s.env, line);
     for (auto& e : a.list("env")) add_env(s.env, e);
-    s.workdir = a.str("workdir");
-    if (!s.workdir.empty() && s.workdir[0] != '/') throw Error("the working directory '" + s.workdir + "' is invalid: it must be absolute");
+    if (auto w = a.opt("workdir"); w && !w->empty()) s.workdir = validate::container_path(*w, "--workdir");
     s.user = a.str("user");
-    s.hostname = a.str("hostname");
+    if (!s.user.empty()) validate::user(s.user);
+    if (auto h = a.opt("hostname")) s.hostname = validate::hostname(*h);
     for (auto& f : a.list("label-file"))
         for (auto& [k, v] : key_values(read_lines_file(f, "--label-file"), "label")) s.labels[k] = v;
     for (auto& [k, v] : key_values(a.list("label"), "label")) s.labels[k] = v;
     s.annotations = key_values(a.list("annotation"), "annotation");
-    for (auto& v : a.list("volume")) s.mounts.push_back(parse_volume(v));
+    std::vector<std::string> make_sources;  // missing -v sources, made once every flag is checked
+    for (auto& v : a.list("volume")) s.mounts.push_back(parse_volume(v, make_sources));
     for (auto& m : a.list("mount")) s.mounts.push_back(parse_mount(m));
     s.volumes_from = a.list("volumes-from");
     for (auto& t : a.list("tmpfs")) {
         auto [dest, opts] = str::split_once(t, ':');
-        if (dest.empty() || dest[0] != '/') throw Error("invalid --tmpfs \"" + t + "\": the path must be absolute");
-        container::MountSpec m{"tmpfs", "tmpfs", dest, {}};
-        if (!opts.empty())
-            for (auto& o : str::split(opts, ',')) m.options.push_back(o);
+        container::MountSpec m{"tmpfs", "tmpfs", validate::mount_destination(dest, "--tmpfs " + validate::shown(t) + ": path"), {}};
+        if (!opts.empty()) m.options = validate::tmpfs_options(opts, t);
         s.mounts.push_back(m);
     }
     s.read_only = a.flag("read-only");
     s.cap_add = a.list("cap-add");
     s.cap_drop = a.list("cap-drop");
+    for (auto& c : s.cap_add) validate::capability(c, "--cap-add");
+    for (auto& c : s.cap_drop) validate::capability(c, "--cap-drop");
     s.privileged = a.flag("privileged");
     for (auto& opt : a.list("security-opt")) {
         auto [k, v] = str::split_once(opt, opt.find('=') != std::string::npos ? '=' : ':');
@@ -372,8 +450,15 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
             if (!v.empty() && v != "true" && v != "false") throw Error("invalid --security-opt " + opt);
             s.no_new_privileges = v != "false";
         } else if (k == "seccomp") {
-            if (v == "unconfined") s.seccomp_profile = "unconfined";
-            else s.seccomp_profile = fs::read_file(v);
+            if (v == "unconfined") {
+                s.seccomp_profile = "unconfined";
+            } else {
+                s.seccomp_profile = fs::read_file(v);
+                // A file that is no profile fails here, not at every start.
+                auto j = Json::parse(s.seccomp_profile, nullptr, false);
+                if (j.is_discarded() || !j.is_object())
+                    throw Error("invalid --security-opt " + validate::shown(opt) + ": not a JSON seccomp profile");
+            }
         } else if (k == "label" && v == "disable") {
             s.label_disable = true;
         } else {
@@ -382,6 +467,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
         }
     }
     s.ulimits = a.list("ulimit");
+    for (auto& u : s.ulimits) validate::ulimit(u);
     if (auto m = a.opt("memory")) s.memory = str::parse_ram_bytes(*m);
     if (auto m = a.opt("memory-swap")) s.memory_swap = *m == "-1" ? -1 : str::parse_ram_bytes(*m);
     // Docker's checks: the kernel would refuse these at start, less clearly.
@@ -390,13 +476,9 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
         throw Error("You should always set the Memory limit when using Memoryswap limit, see usage");
     if (s.memory_swap > 0 && s.memory_swap < s.memory)
         throw Error("Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (auto c = a.opt("cpus")) {
-        char* end = nullptr;
-        s.cpus = std::strtod(c->c_str(), &end);
-        if (!end || *end || s.cpus <= 0) throw Error("invalid --cpus \"" + *c + "\": expected a positive number");
-    }
-    s.cpu_shares = a.integer("cpu-shares");
-    s.cpuset_cpus = a.str("cpuset-cpus");
+    if (auto c = a.opt("cpus")) s.cpus = validate::cpus(*c, host_cpus());
+    s.cpu_shares = cpu_shares(a);
+    if (auto c = a.opt("cpuset-cpus")) s.cpuset_cpus = checked_cpuset(*c);
     s.pids_limit = a.integer("pids-limit");
     // Rootless without a delegated cgroup v2 the runtime cannot apply
     // limits: say so here, where the user sees it (Podman warns too).
@@ -409,7 +491,10 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     if (auto m = a.opt("shm-size")) s.shm_size = str::parse_ram_bytes(*m);
     s.devices = checked_devices(a);
     s.group_add = a.list("group-add");
+    for (auto& g : s.group_add)
+        if (!g.empty() && g.find_first_not_of("0123456789") == std::string::npos) validate::id(g, "--group-add");
     s.sysctls = key_values(a.list("sysctl"), "sysctl");
+    for (auto& [k, v] : s.sysctls) validate::sysctl_key(k);
     std::string userns = a.str("userns");
     if (!userns.empty() && userns != "host") {
         if (!container::is_nested_userns_mode(userns))
@@ -426,6 +511,7 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
         throw Error("invalid --log-driver \"" + s.log_driver + "\": expected k8s-file, json-file, journald or none");
     for (auto& [k, v] : key_values(a.list("log-opt"), "log option")) {
         if (k != "max-size" && k != "tag") throw Error("unsupported --log-opt \"" + k + "\" (max-size, tag)");
+        if (k == "max-size") str::parse_ram_bytes(v);  // read again by the monitor at each start
         if (k == "tag") {
             if (s.log_driver != "journald")
                 throw Error("--log-opt tag is used by the journald log driver only: add --log-driver journald");
@@ -443,18 +529,34 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     s.publish_all = a.flag("publish-all");
     s.expose = a.list("expose");
     net::check_port_flags(s.network, s.publish, s.expose);
+    // runc's rule: the host's own network sysctls are not one container's.
+    for (auto& [k, v] : s.sysctls)
+        if (s.network == "host" && (k.rfind("net.", 0) == 0 || k.rfind("net/", 0) == 0))
+            throw Error("invalid --sysctl " + validate::shown(k) + ": not allowed with --network host (the host's own)");
     s.tty = a.flag("tty");
     s.interactive = a.flag("interactive");
     s.stop_signal = a.str("stop-signal");
-    s.stop_timeout = static_cast<int>(a.integer("stop-timeout", -1));
+    // Checked now: a bad one would make every later `stop` fail.
+    if (!s.stop_signal.empty()) validate::signal(s.stop_signal);
+    if (auto t = a.opt("stop-timeout")) s.stop_timeout = static_cast<int>(validate::integer(*t, "--stop-timeout", -1, INT32_MAX));
     s.remove = a.flag("rm");
     if (s.remove && s.restart.name != "no") throw Error("conflicting options: --restart and --rm");
     s.cidfile = a.str("cidfile");
     s.pidfile = a.str("pidfile");
-    s.dns = a.list("dns");
-    s.dns_search = a.list("dns-search");
+    // The monitor writes it at each start: its directory must be there.
+    if (!s.pidfile.empty() && !fs::is_dir(fs::dirname(absolute(s.pidfile))))
+        throw Error("invalid --pidfile " + validate::shown(s.pidfile) + ": its directory does not exist");
+    for (auto& d : a.list("dns")) s.dns.push_back(validate::ip(d, "--dns"));
+    for (auto& d : a.list("dns-search")) s.dns_search.push_back(validate::dns_search(d));
     s.dns_options = a.list("dns-option");
-    s.add_hosts = a.list("add-host");
+    for (auto& o : s.dns_options) validate::printable(o, "--dns-option");
+    for (auto& h : a.list("add-host")) s.add_hosts.push_back(validate::extra_host(h));
+    // run's own flags, checked before the container is made (create has none).
+    if (auto keys = a.opt("detach-keys")) container::parse_detach_keys(*keys);
+    for (auto& stream : a.list("attach"))
+        if (auto l = str::lower(stream); l != "stdin" && l != "stdout" && l != "stderr")
+            throw Error("invalid --attach " + validate::shown(stream) + ": expected STDIN, STDOUT or STDERR");
+    for (auto& src : make_sources) fs::make_dirs(src, 0755);
     return s;
 }
 

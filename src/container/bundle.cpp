@@ -20,22 +20,14 @@
 #include "util/fs.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
+#include "util/validate.hpp"
 
 namespace skiff::container {
 
 namespace {
 
-const std::vector<std::string>& all_capabilities() {
-    static const std::vector<std::string> caps = {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"};
-    return caps;
-}
+// One list for the checks at create and the config here.
+const std::vector<std::string>& all_capabilities() { return validate::capability_names(); }
 
 std::string cap_name(std::string c) {
     c = str::upper(c);
@@ -81,29 +73,11 @@ std::vector<std::string> capabilities(const ContainerSpec& s, const std::vector<
     return caps;
 }
 
+// Checked at create already (validate::ulimit); a record from an older
+// skiff is checked again here.
 Json rlimit_entry(const std::string& spec) {
-    auto [name, values] = str::split_once(spec, '=');
-    if (spec.find('=') == std::string::npos) throw Error("invalid ulimit \"" + spec + "\": expected name=soft[:hard]");
-    static const std::set<std::string> known = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue",
-                                                "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending",
-                                                "stack", "as"};
-    if (!known.count(name)) throw Error("invalid ulimit type \"" + name + "\"");
-    auto [soft_s, hard_s] = str::split_once(values, ':');
-    auto parse = [&](const std::string& v) -> uint64_t {
-        if (v == "-1" || v == "unlimited") return UINT64_MAX;
-        try {
-            size_t used = 0;
-            long long n = std::stoll(v, &used);
-            if (used != v.size() || n < 0) throw std::invalid_argument(v);
-            return static_cast<uint64_t>(n);
-        } catch (const std::exception&) {
-            throw Error("invalid ulimit \"" + spec + "\": \"" + v + "\" is not a number");
-        }
-    };
-    uint64_t soft = parse(soft_s);
-    uint64_t hard = hard_s.empty() ? soft : parse(hard_s);
-    if (soft > hard) throw Error("invalid ulimit \"" + spec + "\": soft limit is above the hard limit");
-    return {{"type", "RLIMIT_" + str::upper(name == "as" ? "as" : name)}, {"hard", hard}, {"soft", soft}};
+    auto u = validate::ulimit(spec);
+    return {{"type", "RLIMIT_" + str::upper(u.name)}, {"hard", u.hard}, {"soft", u.soft}};
 }
 
 Json bind_mount(const std::string& src, const std::string& dst, std::vector<std::string> opts) {

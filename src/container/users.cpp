@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/strings.hpp"
+#include "util/validate.hpp"
 
 namespace skiff::container {
 
@@ -18,6 +19,10 @@ namespace {
 bool numeric(const std::string& s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
+
+// An ID from the user or from the image's files: a malformed or
+// out-of-range one is an error, never a truncated ID.
+uint32_t id_of(const std::string& s, const std::string& what) { return validate::id(s, what); }
 
 struct Entry {
     std::vector<std::string> fields;
@@ -56,16 +61,21 @@ std::string read_in_root(const std::string& rootfs, const std::string& path) {
 }
 
 ResolvedUser resolve_user(const std::string& rootfs, const std::string& user, const std::vector<std::string>& group_add) {
+    return resolve_user_in(read_in_root(rootfs, "/etc/passwd"), read_in_root(rootfs, "/etc/group"), user, group_add);
+}
+
+ResolvedUser resolve_user_in(const std::string& passwd_text, const std::string& group_text, const std::string& user,
+                             const std::vector<std::string>& group_add) {
     ResolvedUser r;
-    auto passwd = entries(read_in_root(rootfs, "/etc/passwd"));
-    auto group = entries(read_in_root(rootfs, "/etc/group"));
+    auto passwd = entries(passwd_text);
+    auto group = entries(group_text);
     auto [u, g] = str::split_once(user.empty() ? "0" : user, ':');
     bool found = false;
     for (auto& e : passwd) {
         if (e.fields.size() < 7) continue;
         if ((numeric(u) && e.fields[2] == u) || e.fields[0] == u) {
-            r.uid = static_cast<uid_t>(std::stoul(e.fields[2]));
-            r.gid = static_cast<gid_t>(std::stoul(e.fields[3]));
+            r.uid = id_of(e.fields[2], "user ID of " + e.fields[0] + " in the passwd file");
+            r.gid = id_of(e.fields[3], "group ID of " + e.fields[0] + " in the passwd file");
             r.home = e.fields[5].empty() ? "/" : e.fields[5];
             found = true;
             break;
@@ -73,13 +83,13 @@ ResolvedUser resolve_user(const std::string& rootfs, const std::string& user, co
     }
     if (!found) {
         if (!numeric(u)) throw Error("unable to find user " + u + ": no matching entries in passwd file");
-        r.uid = static_cast<uid_t>(std::stoul(u));
+        r.uid = id_of(u, "user ID");
         r.gid = 0;
     }
     auto lookup_group = [&](const std::string& name) -> gid_t {
-        if (numeric(name)) return static_cast<gid_t>(std::stoul(name));
+        if (numeric(name)) return id_of(name, "group ID");
         for (auto& e : group)
-            if (e.fields.size() >= 3 && e.fields[0] == name) return static_cast<gid_t>(std::stoul(e.fields[2]));
+            if (e.fields.size() >= 3 && e.fields[0] == name) return id_of(e.fields[2], "ID of group " + name + " in the group file");
         throw Error("unable to find group " + name + ": no matching entries in group file");
     };
     if (!g.empty()) r.gid = lookup_group(g);
@@ -87,7 +97,7 @@ ResolvedUser resolve_user(const std::string& rootfs, const std::string& user, co
     if (found && g.empty()) {
         std::string name;
         for (auto& e : passwd)
-            if (e.fields.size() >= 3 && std::stoul(e.fields[2]) == r.uid) {
+            if (e.fields.size() >= 3 && e.fields[2] == std::to_string(r.uid)) {
                 name = e.fields[0];
                 break;
             }
@@ -95,7 +105,7 @@ ResolvedUser resolve_user(const std::string& rootfs, const std::string& user, co
             if (e.fields.size() < 4) continue;
             for (auto& m : str::split(e.fields[3], ','))
                 if (m == name) {
-                    gid_t gid = static_cast<gid_t>(std::stoul(e.fields[2]));
+                    gid_t gid = id_of(e.fields[2], "ID of group " + e.fields[0] + " in the group file");
                     if (gid != r.gid) r.additional_gids.push_back(gid);
                 }
         }

@@ -20,6 +20,11 @@ struct ResolvedUser {
 ResolvedUser resolve_user(const std::string& rootfs, const std::string& user,
                           const std::vector<std::string>& group_add);
 
+// The same with the files' contents given (read from an image's layers at
+// create, before the container has a root file system).
+ResolvedUser resolve_user_in(const std::string& passwd, const std::string& group, const std::string& user,
+                             const std::vector<std::string>& group_add);
+
 // Reads a file of the container's tree, resolving links inside the tree.
 std::string read_in_root(const std::string& rootfs, const std::string& path);
 

@@ -8,6 +8,7 @@
 #include "oci/mounts.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
+#include "util/validate.hpp"
 
 namespace skiff::container {
 
@@ -72,27 +73,19 @@ std::optional<MountSpec> parse_volume_flag(const std::string& v) {
     MountSpec m;
     m.type = "volume";
     if (parts.size() == 1) {
-        if (v[0] != '/')
-            throw Error("invalid volume specification: \"" + v + "\": the container path must be absolute");
-        m.destination = v;
+        m.destination = validate::mount_destination(v, "volume specification " + validate::shown(v) + ": container path");
         return m;
     }
     if (parts[0][0] == '/' || parts[0][0] == '.') return std::nullopt;
     if (parts.size() > 3) throw Error("invalid volume specification: \"" + v + "\"");
     check_volume_name(parts[0], true);
     m.source = parts[0];
-    m.destination = parts[1];
-    if (m.destination.empty() || m.destination[0] != '/')
-        throw Error("invalid volume specification \"" + v + "\": the container path must be absolute");
+    m.destination = validate::mount_destination(parts[1], "volume specification " + validate::shown(v) + ": container path");
     if (parts.size() == 3) {
         static const std::vector<std::string> ok = {"ro", "rw", "z", "Z", "nocopy", "noexec", "exec",
                                                     "nosuid", "suid", "nodev", "dev"};
-        for (auto& o : str::split(parts[2], ',')) {
-            if (std::find(ok.begin(), ok.end(), o) == ok.end())
-                throw Error("invalid volume option \"" + o + "\" in \"" + v + "\"");
-            if (o != "rw" && std::find(m.options.begin(), m.options.end(), o) == m.options.end())
-                m.options.push_back(o);
-        }
+        for (auto& o : validate::volume_mode(parts[2], v, ok))
+            if (o != "rw") m.options.push_back(o);
     }
     return m;
 }

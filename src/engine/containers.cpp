@@ -19,6 +19,7 @@
 #include "engine/network.hpp"
 #include "net/private_net.hpp"
 #include "engine/container_storage.hpp"
+#include "engine/create_checks.hpp"
 #include "engine/join.hpp"
 #include "engine/network_attach.hpp"
 #include "engine/pause.hpp"
@@ -154,6 +155,7 @@ Container create_container(Engine& e, container::ContainerSpec spec, const image
         if (!std::isalnum(static_cast<unsigned char>(name[0])) || name.find_first_not_of(allowed) != std::string::npos)
             throw Error("invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
+    check_image_users(e, c.spec, img);
     auto volumes = plan_container_volumes(e, c.spec, img.config.value("config", Json::object()));
     use_default_network(e, c.spec);
     check_requested_networks(e, c.spec);

@@ -10,6 +10,9 @@ namespace skiff::image {
 namespace {
 
 constexpr std::string_view kDefaultDomain = "docker.io";
+constexpr size_t kNameTotalMax = 255;
+// A registry is a DNS name (at most 253) with a port.
+constexpr size_t kDomainMax = 253 + 6;
 
 // A path component: lowercase alphanumerics separated by '.', '_', '__' or '-'s.
 bool valid_component(std::string_view c) {
@@ -48,7 +51,9 @@ bool looks_like_id(std::string_view text) {
 }
 
 Reference parse_reference(std::string_view text) {
-    std::string input(text);
+    // A long input is shown cut: the error stays one line.
+    std::string input(text.substr(0, 96));
+    if (text.size() > 96) input += "…";
     auto bad = [&](const std::string& why) {
         return Error("invalid reference format \"" + input + "\": " + why);
     };
@@ -79,7 +84,7 @@ Reference parse_reference(std::string_view text) {
         r.domain = first;
         r.path = rest.substr(first_slash + 1);
         r.had_domain = true;
-        if (!valid_domain(r.domain)) throw bad("invalid registry \"" + r.domain + "\"");
+        if (!valid_domain(r.domain) || r.domain.size() > kDomainMax) throw bad("invalid registry \"" + r.domain.substr(0, 96) + "\"");
     } else {
         r.domain = kDefaultDomain;
         r.path = rest;
@@ -92,6 +97,10 @@ Reference parse_reference(std::string_view text) {
         if (!valid_component(c)) throw bad("invalid repository name component \"" + c + "\"");
     }
     if (r.domain == kDefaultDomain && r.path.find('/') == std::string::npos) r.path = "library/" + r.path;
+    // Docker's limit (distribution/reference), so that such a name is never
+    // tried as a pull; its message.
+    if (r.path.size() > kNameTotalMax)
+        throw Error("invalid reference format: repository name must not be more than 255 characters");
     if (r.tag.empty() && r.digest.empty()) r.tag = "latest";
     return r;
 }

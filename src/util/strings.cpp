@@ -103,24 +103,33 @@ std::string bytes_size(double bytes) {
 }
 
 int64_t parse_ram_bytes(std::string_view s) {
+    // Docker's RAMInBytes: ^(\d+(\.\d+)?) ?([kmgtp])?i?b?$, case-insensitive.
     std::string t = lower(trim(s));
+    auto refuse = [&](const char* why) -> int64_t {
+        throw Error("invalid size: '" + std::string(s.substr(0, 64)) + (s.size() > 64 ? "…" : "") + "'" + why);
+    };
     if (t.empty()) throw Error("invalid size: empty string");
     size_t i = 0;
-    while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-    if (i == 0) throw Error("invalid size: '" + std::string(s) + "'");
-    double num = std::stod(t.substr(0, i));
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == 0) return refuse("");
+    if (i < t.size() && t[i] == '.') {
+        size_t frac = ++i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+        if (i == frac) return refuse("");
+    }
+    double num = std::strtod(t.substr(0, i).c_str(), nullptr);
     std::string unit = t.substr(i);
-    if (!unit.empty() && unit.back() == 'b' && unit.size() > 1) unit.pop_back();
-    if (unit == "ib") unit.clear();
+    if (!unit.empty() && unit[0] == ' ') unit.erase(0, 1);
+    if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+    if (!unit.empty() && unit.back() == 'i' && unit.size() <= 2) unit.pop_back();
+    static const std::string units = "kmgtp";
     double mult = 1;
-    if (unit.empty() || unit == "b") mult = 1;
-    else if (unit == "k" || unit == "ki") mult = 1024.0;
-    else if (unit == "m" || unit == "mi") mult = 1024.0 * 1024;
-    else if (unit == "g" || unit == "gi") mult = 1024.0 * 1024 * 1024;
-    else if (unit == "t" || unit == "ti") mult = 1024.0 * 1024 * 1024 * 1024;
-    else if (unit == "p" || unit == "pi") mult = 1024.0 * 1024 * 1024 * 1024 * 1024;
-    else throw Error("invalid size: '" + std::string(s) + "'");
-    return static_cast<int64_t>(num * mult);
+    if (unit.size() > 1 || (unit.size() == 1 && units.find(unit[0]) == std::string::npos)) return refuse("");
+    if (unit.size() == 1) mult = std::pow(1024.0, static_cast<double>(units.find(unit[0]) + 1));
+    double bytes = num * mult;
+    // 2^63 itself does not fit: a limit that wraps negative is no limit.
+    if (!std::isfinite(bytes) || bytes >= 9223372036854775808.0) return refuse(": too large");
+    return static_cast<int64_t>(bytes);
 }
 
 std::string human_duration(int64_t seconds) {

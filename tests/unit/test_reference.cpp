@@ -43,6 +43,24 @@ TEST_CASE("malformed references are refused", "[image]") {
     CHECK_THROWS_AS(parse_reference("-a"), Error);
 }
 
+TEST_CASE("repository names over 255 characters are refused with Docker's message", "[image]") {
+    // "library/" counts, as in Docker's normalized name.
+    CHECK_NOTHROW(parse_reference(std::string(247, 'a')));
+    CHECK_THROWS_WITH(parse_reference(std::string(248, 'a')),
+                      "invalid reference format: repository name must not be more than 255 characters");
+    CHECK_NOTHROW(parse_reference("quay.io/" + std::string(255, 'b')));
+    CHECK_THROWS_AS(parse_reference("quay.io/" + std::string(256, 'b')), Error);
+    CHECK_THROWS_AS(parse_reference(std::string(300, 'r') + ".io/x"), Error);
+    CHECK_THROWS_AS(parse_reference("busybox:" + std::string(129, 't')), Error);
+    // The message of a long malformed reference stays short.
+    try {
+        parse_reference(std::string(1000, 'A'));
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).size() < 200);
+    }
+}
+
 TEST_CASE("image IDs are recognised", "[image]") {
     CHECK(image::looks_like_id(std::string(64, 'f')));
     CHECK(image::looks_like_id("sha256:" + std::string(64, '0')));
