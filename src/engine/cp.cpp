@@ -1,6 +1,7 @@
 // cp runs its container half in a child that joins the container (running:
 // its user and mount namespaces, so volumes and tmpfs mounts are seen as
-// the container sees them) or mounts its rootfs (stopped). The two halves
+// the container sees them) or mounts its rootfs with its volumes and bind
+// mounts on it (stopped, as Docker's cp does). The two halves
 // talk through a pipe carrying a tar; the child's errors come back on a
 // second pipe.
 #include "engine/cp.hpp"
@@ -100,6 +101,10 @@ std::string in_container(Engine& e, const container::Container& c, const std::fu
             return 1;
         }
     };
+    // A stopped container's volumes and binds are mounted for the copy, so
+    // that it reads and writes them as the running container would.
+    ViewMounts view;
+    if (!c.running()) view = container_view_mounts(e, c);
     e.release_db();
     lazy::load_archive();
     if (c.running()) {
@@ -151,7 +156,7 @@ std::string in_container(Engine& e, const container::Container& c, const std::fu
             return 1;
         }
         return body(root.get());
-    });
+    }, &view);
     status.w.reset();
     std::string msg = read_all(status.r.get());
     if (rc != 0 && msg.empty()) msg = "copy failed (exit status " + std::to_string(rc) + ")";

@@ -2,16 +2,20 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "engine/container_storage.hpp"
 #include "engine/containers.hpp"
+#include "engine/volumes.hpp"
 #include "layers/userns.hpp"
+#include "oci/mounts.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/process.hpp"
@@ -76,7 +80,46 @@ int in_running(Engine& e, const container::Container& c,
     return layers::wait_foreground(child);
 }
 
-int in_stopped(Engine& e, const container::Container& c, const std::function<int(const std::string&)>& fn) {
+size_t depth(const std::string& path) {
+    return static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+}
+
+// Binds `source` (a volume's data or a host path) onto `destination`
+// resolved inside the rootfs: symlinks there cannot lead out of it.
+void bind_into(int rootfd, const container::MountSpec& m) {
+    const std::string what = "mount " + m.destination + " for cp";
+    struct stat st;
+    if (::stat(m.source.c_str(), &st) < 0) throw_errno(what + ": source " + m.source);
+    UniqueFd target = oci::make_in_root(rootfd, m.destination, S_ISDIR(st.st_mode));
+    UniqueFd tree(::open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    if (!tree) throw_errno(what + ": open_tree " + m.source);
+    if (std::find(m.options.begin(), m.options.end(), "ro") != m.options.end()) {
+        struct mount_attr a {};
+        a.attr_set = MOUNT_ATTR_RDONLY;
+        if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+            throw_errno(what + ": make read-only");
+    }
+    if (::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        throw_errno(what + ": move_mount");
+}
+
+// In the stopped view's private mount namespace: the volumes as their
+// monitor prepares them, then every bind and volume mount, parents before
+// the mounts inside them. tmpfs mounts hold nothing while stopped.
+void mount_view(const std::string& rootfs, const ViewMounts& view) {
+    container::ContainerSpec spec;
+    spec.mounts = view.mounts;
+    container::prepare_volumes(view.volumes, spec, rootfs, view.rootless);
+    std::stable_sort(spec.mounts.begin(), spec.mounts.end(),
+                     [](auto& a, auto& b) { return depth(a.destination) < depth(b.destination); });
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open " + rootfs);
+    for (auto& m : spec.mounts)
+        if (m.type == "bind" || m.type == "volume") bind_into(root.get(), m);
+}
+
+int in_stopped(Engine& e, const container::Container& c, const std::function<int(const std::string&)>& fn,
+               const ViewMounts* view) {
     const layers::DriverKind kind = e.driver().kind();
     const std::vector<std::string> lowers = container_layer_dirs(e, c);
     const std::string cdir = container::container_paths(e.paths(), c.id).userdata;
@@ -89,6 +132,7 @@ int in_stopped(Engine& e, const container::Container& c, const std::function<int
             std::string rootfs = driver->mount_rootfs(lowers, cdir);
             int rc;
             try {
+                if (view) mount_view(rootfs, *view);
                 rc = fn(rootfs);
             } catch (...) {
                 driver->unmount(cdir);
@@ -104,11 +148,19 @@ int in_stopped(Engine& e, const container::Container& c, const std::function<int
 
 }  // namespace
 
+ViewMounts container_view_mounts(Engine& e, const container::Container& c) {
+    ViewMounts v;
+    v.volumes = container_volumes(e, c);
+    v.mounts = c.spec.mounts;
+    v.rootless = ::geteuid() != 0;
+    return v;
+}
+
 int with_container_rootfs(Engine& e, const container::Container& c0,
-                          const std::function<int(const std::string& rootfs)>& fn) {
+                          const std::function<int(const std::string& rootfs)>& fn, const ViewMounts* view) {
     container::Container c = refresh(e, c0);
     if (c.running() && c.monitor_pid > 0) return in_running(e, c, fn);
-    return in_stopped(e, c, fn);
+    return in_stopped(e, c, fn, view);
 }
 
 }  // namespace skiff::engine

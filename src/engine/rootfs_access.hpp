@@ -7,6 +7,7 @@
 #include <string>
 
 #include "container/record.hpp"
+#include "container/volume_mount.hpp"
 #include "engine/engine.hpp"
 
 namespace skiff::engine {
@@ -23,7 +24,20 @@ namespace skiff::engine {
 // open SQLite connection); fn may use the Engine, which reopens it.
 // fn's paths are untrusted: walk them with fd-relative, no-follow
 // lookups (layers/safe_path), never as strings handed to the kernel.
+//
+// With `view` (cp), a stopped container's rootfs also holds its volumes
+// and bind mounts at their destinations, as a running one sees them
+// (Docker's cp mounts them too): what cp reads or writes there is the
+// volume's. A volume never started gets the image's content first, as
+// its first start would have given it.
+struct ViewMounts {
+    std::vector<container::VolumeMount> volumes;
+    std::vector<container::MountSpec> mounts;  // the spec's: bind and volume ones are mounted
+    bool rootless = false;
+};
+ViewMounts container_view_mounts(Engine& e, const container::Container& c);
+
 int with_container_rootfs(Engine& e, const container::Container& c,
-                          const std::function<int(const std::string& rootfs)>& fn);
+                          const std::function<int(const std::string& rootfs)>& fn, const ViewMounts* view = nullptr);
 
 }  // namespace skiff::engine

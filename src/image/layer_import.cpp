@@ -89,6 +89,7 @@ UnpackedLayer unpack_layer(Store& store, const layers::ReadFn& src, const std::s
         auto res = layers::apply_tar(tee, u.tree_tmp, opts);
         u.digests = res;
         u.source_digest = res.digest;
+        u.source_size = res.compressed_size;
         if (zstd) {
             auto zd = zstd->finish();
             u.digests.digest = zd.digest;

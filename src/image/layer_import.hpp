@@ -15,6 +15,7 @@ struct UnpackedLayer {
     std::string blob_tmp;
     layers::StreamDigests digests;  // of the blob as kept (digest) and of the tar (diff_id)
     std::string source_digest;      // of the bytes as they arrived
+    uint64_t source_size = 0;       // and how many there were
     std::string blob_media_type;
     bool unsynced = false;  // on disk only once flushed (Store::sync_in_background)
 };

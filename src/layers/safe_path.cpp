@@ -11,7 +11,7 @@ namespace skiff::layers {
 
 std::vector<std::string> clean_components(std::string_view name) {
     if (!name.empty() && name.front() == '/')
-        throw Error("refusing absolute path \"" + std::string(name) + "\"");
+        throw Error("refusing absolute path \"" + printable(name) + "\"");
     std::vector<std::string> out;
     size_t pos = 0;
     while (pos <= name.size()) {
@@ -24,12 +24,20 @@ std::vector<std::string> clean_components(std::string_view name) {
             // A lexical pop is safe because no component is ever followed as
             // a symlink; climbing above the root is an attack, not a typo.
             if (out.empty())
-                throw Error("refusing path \"" + std::string(name) + "\": it escapes the root");
+                throw Error("refusing path \"" + printable(name) + "\": it escapes the root");
             out.pop_back();
             continue;
         }
         out.emplace_back(comp);
     }
+    return out;
+}
+
+std::string printable(std::string_view name) {
+    constexpr size_t kMax = 200;
+    std::string out;
+    for (char ch : name.substr(0, kMax)) out += static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f ? '?' : ch;
+    if (name.size() > kMax) out += "...";
     return out;
 }
 
@@ -50,8 +58,8 @@ UniqueFd open_dir_nofollow(int dirfd, const std::string& name, const std::string
     if (err == ENOTDIR || err == ELOOP) {
         struct stat st;
         if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-            throw Error("refusing path \"" + what + "\": it traverses the symlink \"" + name + "\"");
-        throw Error("\"" + what + "\": \"" + name + "\" is not a directory");
+            throw Error("refusing path \"" + printable(what) + "\": it traverses the symlink \"" + printable(name) + "\"");
+        throw Error("\"" + printable(what) + "\": \"" + printable(name) + "\" is not a directory");
     }
     throw_errno("open " + what, err);
 }

@@ -22,6 +22,11 @@ namespace skiff::layers {
 // and for names that climb above the root. The root itself is {}.
 std::vector<std::string> clean_components(std::string_view name);
 
+// A member name as a one-line message may show it: control characters
+// (a newline could forge a second "Error:" line) become '?', and a very
+// long name is cut.
+std::string printable(std::string_view name);
+
 // The components joined by '/', "" for the root.
 std::string join_components(const std::vector<std::string>& comps, size_t n);
 

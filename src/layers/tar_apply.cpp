@@ -240,7 +240,7 @@ Meta Applier::meta_of(struct archive_entry* e) const {
 void Applier::entry(struct archive_entry* e) {
     const char* raw = archive_entry_pathname(e);
     if (!raw) throw Error(opts_.what + ": a member has no usable name");
-    cur_path_ = raw;
+    cur_path_ = printable(raw);
     std::vector<std::string> comps;
     try {
         comps = clean_components(raw);
@@ -517,7 +517,7 @@ void Applier::hardlink(int parent, const std::vector<std::string>& comps, const 
     const std::string& tleaf = tcomps.back();
     const std::string& leaf = comps.back();
     auto missing = [&] {
-        return Error("hard link target \"" + std::string(target) + "\" is not in this layer");
+        return Error("hard link target \"" + printable(target) + "\" is not in this layer");
     };
     if (tparent < 0) throw missing();
     // linkat() without AT_SYMLINK_FOLLOW links a symlink itself, never
@@ -654,7 +654,7 @@ void Applier::finish_dirs() {
             continue;  // a later member replaced it by something else
         }
         if (!fd) continue;
-        cur_path_ = comps.empty() ? "." : join_components(comps, comps.size());
+        cur_path_ = comps.empty() ? "." : printable(join_components(comps, comps.size()));
         try {
             chown_result(::fchown(fd.get(), static_cast<uid_t>(m.uid), static_cast<gid_t>(m.gid)),
                          cur_path_, m);

@@ -263,3 +263,83 @@ PY
     done
     [ -z "$(ls -A "$canary")" ]
 }
+
+@test "cp: a stopped container's volumes and binds are seen as the running container sees them" {
+    load_busybox >/dev/null
+    bind=$BATS_TEST_TMPDIR/bind
+    mkdir -p "$bind"
+    echo b >"$bind/bfile"
+    skiff run --name ctr -v named:/v -v /anon -v "$bind:/b" -v "$bind:/rob:ro" localhost/busybox \
+        sh -c 'echo hi >/v/existing; echo a >/anon/aexisting' >/dev/null
+    # Out of a named volume, an anonymous one and a bind (issue 16).
+    skiff cp ctr:/v/existing "$BATS_TEST_TMPDIR/out1"
+    [ "$(cat "$BATS_TEST_TMPDIR/out1")" = hi ]
+    skiff cp ctr:/anon/aexisting "$BATS_TEST_TMPDIR/out2"
+    [ "$(cat "$BATS_TEST_TMPDIR/out2")" = a ]
+    skiff cp ctr:/b/bfile "$BATS_TEST_TMPDIR/out3"
+    [ "$(cat "$BATS_TEST_TMPDIR/out3")" = b ]
+    run skiff cp ctr:/v/. - 
+    assert_status 0
+    # Into the volume, not the rootfs under it.
+    echo new >"$BATS_TEST_TMPDIR/f"
+    skiff cp "$BATS_TEST_TMPDIR/f" ctr:/v/newfile
+    mkdir -p "$BATS_TEST_TMPDIR/d" && echo inner >"$BATS_TEST_TMPDIR/d/inner"
+    skiff cp "$BATS_TEST_TMPDIR/d" ctr:/anon/
+    run skiff run --rm -v named:/v localhost/busybox cat /v/newfile
+    [ "$output" = new ]
+    run skiff diff ctr
+    [[ $output != */v/newfile* ]]
+    [[ $output != */anon/d* ]]
+    run skiff start -a ctr
+    run skiff run --rm --volumes-from ctr localhost/busybox cat /anon/d/inner /b/bfile
+    [ "$output" = "$(printf 'inner\nb')" ]
+    # Into a bind: the host directory; a read-only one refuses.
+    skiff cp "$BATS_TEST_TMPDIR/f" ctr:/b/fromcp
+    [ "$(cat "$bind/fromcp")" = new ]
+    run -125 skiff cp "$BATS_TEST_TMPDIR/f" ctr:/rob/ro
+    assert_one_line_error
+    assert_output_contains "Read-only file system"
+    [ ! -e "$bind/ro" ]
+}
+
+@test "cp: a created container's volume gets the image's content first, as its first start would" {
+    load_busybox >/dev/null
+    skiff create --name made -v /etc localhost/busybox sh -c 'cat /etc/motd /etc/added' >/dev/null
+    run skiff cp made:/etc/motd -
+    assert_status 0
+    assert_output_contains "skiff test image"
+    echo added >"$BATS_TEST_TMPDIR/added"
+    skiff cp "$BATS_TEST_TMPDIR/added" made:/etc/added
+    run skiff start -a made
+    assert_status 0
+    [ "$output" = "$(printf 'skiff test image\nadded')" ]
+}
+
+@test "cp: a stopped container's symlinks never lead out of its volumes or rootfs" {
+    load_busybox >/dev/null
+    canary=$BATS_TEST_TMPDIR/stopcanary
+    mkdir -p "$canary"
+    echo precious >"$canary/file"
+    # An image whose /lnk points at the canary's host path; a volume is
+    # mounted there, and the volume holds links to / and up.
+    skiff run --name base localhost/busybox sh -c "mkdir -p $canary; ln -s $canary /lnk" >/dev/null
+    skiff commit -q base localhost/linked >/dev/null
+    skiff run --name ctr -v vol:/lnk -v vol2:/data localhost/linked \
+        sh -c "ln -s / /data/root; ln -s ../../../../.. /data/up; echo inside >/data/file" >/dev/null
+    echo evil >"$BATS_TEST_TMPDIR/evil"
+    for dest in /lnk/ /data/root$canary/ /data/up$canary/; do
+        run skiff cp "$BATS_TEST_TMPDIR/evil" "ctr:$dest"
+        assert_status 0
+    done
+    [ "$(ls -A "$canary")" = file ]
+    [ "$(cat "$canary/file")" = precious ]
+    # Reading through the links reads the container's files.
+    skiff cp ctr:/data/root/data/file "$BATS_TEST_TMPDIR/got"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = inside ]
+    skiff cp "ctr:/data/up$canary/evil" "$BATS_TEST_TMPDIR/got2"
+    [ "$(cat "$BATS_TEST_TMPDIR/got2")" = evil ]
+    # What went to /lnk, and through the links to the canary's path, is in
+    # the volume mounted there.
+    run skiff run --rm -v vol:/x localhost/busybox cat /x/evil
+    [ "$output" = evil ]
+}

@@ -60,6 +60,56 @@ bats_require_minimum_version 1.5.0
     [ -z "$output" ]
 }
 
+# Hostile archives come from the reliability suite's generator.
+hostile() {  # CASE: writes $BATS_TEST_TMPDIR/CASE.tar
+    python3 "$BATS_TEST_DIRNAME/../reliability/lib/hostile_archives.py" one "$1" "$BATS_TEST_TMPDIR/$1.tar" \
+        "$BATS_TEST_TMPDIR/canary"
+}
+
+@test "load checks each image's diff IDs against the layer read, even a layer two images share" {
+    # Two manifest entries name one layer file; the second claims another
+    # layer's diff ID (issue 16). Neither image may be stored.
+    for c in shared-layer-lying-diffid oci-shared-layer-lying-diffid duplicate-layer-member; do
+        hostile $c
+        run -125 skiff load -i "$BATS_TEST_TMPDIR/$c.tar"
+        assert_one_line_error
+        assert_output_contains "diff ID"
+        run skiff images -q
+        [ -z "$output" ]
+        [ -z "$(ls -A "$SKIFF_ROOT/layers" 2>/dev/null)" ]
+    done
+}
+
+@test "load: a manifest of the wrong shape, an empty layer and lying descriptors are one clear error" {
+    for c in manifest-list-of-lists:"manifest.json entry 1 is not an object" \
+             manifest-not-a-list:"manifest.json is not a list" \
+             layer-empty-file:"layer l/layer.tar is empty" \
+             oci-layer-empty-blob:"is empty" \
+             oci-index-list-of-lists:"index.json manifests entry 1 is not an object" \
+             oci-layer-size-lie:"its descriptor says 1099511627776" \
+             config-diffid-path:"unsupported digest"; do
+        hostile "${c%%:*}"
+        run -125 skiff load -i "$BATS_TEST_TMPDIR/${c%%:*}.tar"
+        assert_one_line_error
+        assert_output_contains "${c#*:}"
+        [[ $output != *json.exception* ]]
+    done
+}
+
+@test "load: images sharing a base layer, and one empty layer at two places, load" {
+    hostile shared-layer-honest
+    run skiff load -i "$BATS_TEST_TMPDIR/shared-layer-honest.tar"
+    assert_status 0
+    [ "${lines[1]}" = "Loaded image: localhost/second:1" ]
+    run skiff image inspect --format '{{len .RootFS.Layers}}' localhost/first:1 localhost/second:1
+    [ "$output" = "$(printf '1\n2')" ]
+    hostile empty-layer-twice
+    run skiff load -i "$BATS_TEST_TMPDIR/empty-layer-twice.tar"
+    assert_status 0
+    run skiff image inspect --format '{{len .RootFS.Layers}}' localhost/hostile:latest
+    [ "$output" = 3 ]
+}
+
 @test "images: columns, -q, --no-trunc, --digests, --format json, filters" {
     load_busybox
     run skiff images

@@ -474,6 +474,18 @@ TEST_CASE("apply: hostile archives are refused", "[layers]") {
         expect_refused(TarBuilder().symlink("l", "../outside").file("l/.wh.passwd", "").finish(), "symlink");
     }
     SECTION("whiteout of ..") { expect_refused(TarBuilder().file("a/.wh...", "").finish(), "whiteout"); }
+    SECTION("a name with a newline cannot forge a second error line") {
+        std::string name = "../x\nError: forged";
+        TempDir box;
+        ::mkdir((box / "root").c_str(), 0755);
+        try {
+            apply_tar(string_reader(TarBuilder().file(name, "x").finish()), box / "root", quiet());
+            FAIL("not refused");
+        } catch (const skiff::Error& e) {
+            CHECK(std::string(e.what()).find('\n') == std::string::npos);
+            CHECK_THAT(e.what(), Catch::Contains("x?Error: forged"));
+        }
+    }
 }
 
 TEST_CASE("apply: a member over a symlink replaces the link, not its target", "[layers]") {
