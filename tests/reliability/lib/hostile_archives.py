@@ -201,9 +201,7 @@ def cases(canary):
                                manifest=b'[{"Config":"config.json","Layers":["l/layer.tar"],"RepoTags":"x"}]'))
     add("manifest-bad-tag", "load", "refuse", "a RepoTag that is no reference",
         lambda: docker_archive([("l/layer.tar", good)], tags=["UPPER/Case:tag with space"]))
-    # Docker refuses names over 255 characters; skiff's references are
-    # item 8 of issue 16: "safe" until they are checked.
-    add("manifest-long-tag", "load", "safe", "a 300-character repository",
+    add("manifest-long-tag", "load", "refuse", "a 300-character repository",
         lambda: docker_archive([("l/layer.tar", good)], tags=["localhost/" + "a" * 300 + ":1"]))
     add("no-manifest", "load", "refuse", "neither manifest.json nor index.json",
         lambda: Tar().file("l/layer.tar", good).file("config.json", config([sha(good)])).bytes())
