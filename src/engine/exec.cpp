@@ -30,6 +30,44 @@ void join_user_namespace(pid_t pid) {
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the user namespace");
 }
 
+// The exec'd process never gets the caller's own descriptors (through
+// /proc/self/fd it could read a file the caller's stderr appends to, or
+// truncate it): pipes relayed by this process, a pty (the runtime's), or
+// /dev/null for a detached one, which must not keep `$(skiff exec -d …)`
+// waiting either.
+struct ExecStdio {
+    UniqueFd theirs[3];  // the process's stdin, stdout, stderr (invalid: the pty's)
+    UniqueFd in, out, err;  // ours, to relay
+};
+
+UniqueFd open_null() {
+    UniqueFd fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!fd) throw_errno("open /dev/null");
+    return fd;
+}
+
+// A pipe whose `reader` end is theirs when `to_them` (their stdin), else ours.
+void make_pipe(UniqueFd& theirs, UniqueFd& ours, bool to_them) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("pipe");
+    theirs.reset(fds[to_them ? 0 : 1]);
+    ours.reset(fds[to_them ? 1 : 0]);
+}
+
+ExecStdio exec_stdio(const ExecRequest& req) {
+    ExecStdio io;
+    if (req.detach) {
+        for (auto& fd : io.theirs) fd = open_null();
+        return io;
+    }
+    if (req.tty) return io;  // the runtime makes the pty and hands us its master
+    if (req.interactive) make_pipe(io.theirs[0], io.in, true);
+    else io.theirs[0] = open_null();
+    make_pipe(io.theirs[1], io.out, false);
+    make_pipe(io.theirs[2], io.err, false);
+    return io;
+}
+
 }  // namespace
 
 int exec_in_container(Engine& e, const container::Container& c, const ExecRequest& req) {
@@ -50,7 +88,8 @@ int exec_in_container(Engine& e, const container::Container& c, const ExecReques
     if (!spec.process) throw Error("container " + c.name + " has no process in its runtime config");
     oci::Process p = *spec.process;
     p.args = req.argv;
-    p.terminal = req.tty;
+    // Detached, nobody would read a pty: /dev/null as its stdio instead.
+    p.terminal = req.tty && !req.detach;
     for (auto& kv : req.env) {
         std::string key = kv.substr(0, kv.find('='));
         bool replaced = false;
@@ -72,13 +111,10 @@ int exec_in_container(Engine& e, const container::Container& c, const ExecReques
         caps.bounding = caps.effective = caps.permitted = all;
     }
     oci::ExecOptions o;
-    UniqueFd null;
-    if (!req.interactive && !req.tty) {
-        null = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        o.stdio[0] = null.get();
-    }
+    ExecStdio io = exec_stdio(req);
+    for (int i = 0; i < 3; ++i) o.stdio[i] = io.theirs[i].get();
     std::unique_ptr<RawTerminal> raw;
-    if (req.tty && ::isatty(0)) raw = std::make_unique<RawTerminal>(0);
+    if (req.tty && !req.detach && ::isatty(0)) raw = std::make_unique<RawTerminal>(0);
     oci::Started s;
     try {
         s = rt.exec(c.id, p, o);
@@ -88,10 +124,15 @@ int exec_in_container(Engine& e, const container::Container& c, const ExecReques
         bool missing = msg.find("not found") != std::string::npos || msg.find("No such file") != std::string::npos;
         throw Error(msg, missing ? kExitNotFound : kExitCannotInvoke);
     }
+    for (auto& fd : io.theirs) fd.reset();  // the process holds them now: their end is its end
     if (req.detach) {
         s.pidfd.reset();
+        s.console.reset();
         return 0;
     }
+    s.in = std::move(io.in);
+    s.out = std::move(io.out);
+    s.err = std::move(io.err);
     return oci::Runtime::wait(s);
 }
 

@@ -574,6 +574,30 @@ Started Runtime::exec(const std::string& id, const Process& process, const ExecO
     return started;
 }
 
+namespace {
+
+// Copies what `from` has now to `to` (non-blocking `from`). False at its
+// end (EOF, an error, or a `to` that is gone).
+bool pump(int from, int to) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return true;
+        if (n <= 0) return false;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) return false;
+            off += w;
+        }
+    }
+}
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
 int Runtime::wait(Started& s) {
     static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
     sigset_t mask, old;
@@ -581,46 +605,33 @@ int Runtime::wait(Started& s) {
     for (int sig : forwarded) sigaddset(&mask, sig);
     ::sigprocmask(SIG_BLOCK, &mask, &old);
     UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    bool relay = s.console.valid();
     std::optional<RawTerminal> raw;
-    if (relay) {
+    if (s.console) {
         if (::isatty(0)) {
             raw.emplace(0);
             copy_window_size(0, s.console.get());
         }
-        ::fcntl(s.console.get(), F_SETFL, ::fcntl(s.console.get(), F_GETFL) | O_NONBLOCK);
+        set_nonblocking(s.console.get());
     }
-    bool stdin_open = relay;
-    auto drain = [&]() {
-        char buf[8192];
-        for (;;) {
-            ssize_t n = ::read(s.console.get(), buf, sizeof(buf));
-            if (n <= 0) return n == 0 || errno != EINTR;
-            for (ssize_t off = 0; off < n;) {
-                ssize_t w = ::write(1, buf + off, static_cast<size_t>(n - off));
-                if (w < 0) {
-                    if (errno == EINTR) continue;
-                    return true;
-                }
-                off += w;
-            }
-        }
+    // What the process writes (a pty, or its stdout and stderr pipes) and
+    // where our stdin goes: the caller's own descriptors never reach it.
+    struct Out {
+        int from, to;
     };
-    for (;;) {
-        struct pollfd p[4];
-        int n = 0;
-        p[n++] = {s.pidfd.get(), POLLIN, 0};
-        p[n++] = {sfd.get(), POLLIN, 0};
-        int con = -1, in = -1;
-        if (relay) {
-            con = n;
-            p[n++] = {s.console.get(), POLLIN, 0};
-        }
-        if (stdin_open) {
-            in = n;
-            p[n++] = {0, POLLIN, 0};
-        }
-        if (::poll(p, static_cast<nfds_t>(n), -1) < 0) {
+    std::vector<Out> outs;
+    if (s.console) outs.push_back({s.console.get(), 1});
+    if (s.out) outs.push_back({s.out.get(), 1});
+    if (s.err) outs.push_back({s.err.get(), 2});
+    for (auto& o : outs) set_nonblocking(o.from);
+    int in_to = s.console ? s.console.get() : s.in.get();
+    bool stdin_open = in_to >= 0;
+    bool exited = false;
+    while (!exited) {
+        std::vector<pollfd> p = {{s.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+        for (auto& o : outs) p.push_back({o.from, POLLIN, 0});
+        size_t in_at = p.size();
+        if (stdin_open) p.push_back({0, POLLIN, 0});
+        if (::poll(p.data(), p.size(), -1) < 0) {
             if (errno == EINTR) continue;
             break;
         }
@@ -629,24 +640,30 @@ int Runtime::wait(Started& s) {
             while (::read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
                 int sig = static_cast<int>(si.ssi_signo);
                 if (sig == SIGWINCH) {
-                    if (relay) copy_window_size(0, s.console.get());
+                    if (s.console) copy_window_size(0, s.console.get());
                 } else {
                     sys::pidfd_send_signal(s.pidfd.get(), sig);
                 }
             }
         }
-        if (con >= 0 && (p[con].revents & (POLLIN | POLLHUP | POLLERR))) {
-            if (drain() && (p[con].revents & (POLLHUP | POLLERR))) relay = false;
-        }
-        if (in >= 0 && (p[in].revents & (POLLIN | POLLHUP | POLLERR))) {
+        for (size_t i = 0; i < outs.size(); ++i)
+            if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                if (!pump(outs[i].from, outs[i].to)) outs[i].from = -1;
+            }
+        std::erase_if(outs, [](const Out& o) { return o.from < 0; });
+        if (stdin_open && (p[in_at].revents & (POLLIN | POLLHUP | POLLERR))) {
             char buf[8192];
             ssize_t r = ::read(0, buf, sizeof(buf));
-            if (r <= 0) stdin_open = false;
-            else if (::write(s.console.get(), buf, static_cast<size_t>(r)) < 0 && errno != EAGAIN) stdin_open = false;
+            if (r <= 0 || (::write(in_to, buf, static_cast<size_t>(r)) < 0 && errno != EAGAIN)) {
+                stdin_open = false;
+                if (!s.console) s.in.reset();  // the process sees its stdin's end
+            }
         }
-        if (p[0].revents & POLLIN) break;
+        exited = p[0].revents & POLLIN;
     }
-    if (s.console) drain();
+    // What it wrote before it exited; a child it left running may hold the
+    // pipes open: no waiting for their end.
+    for (auto& o : outs) pump(o.from, o.to);
     int status = 0;
     while (::waitpid(s.pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -55,6 +55,9 @@ struct Started {
     // With process.terminal and no console socket: the pty master, for
     // the caller to relay.
     UniqueFd console;
+    // The caller's ends of pipes it gave as the process's stdio (set by the
+    // caller after exec()): wait() relays them to and from its own stdio.
+    UniqueFd in, out, err;
 };
 
 struct ExecOptions {
