@@ -551,6 +551,14 @@ container::ContainerSpec spec_from_args(const cli::Args& a) {
     s.dns_options = a.list("dns-option");
     for (auto& o : s.dns_options) validate::printable(o, "--dns-option");
     for (auto& h : a.list("add-host")) s.add_hosts.push_back(validate::extra_host(h));
+    // Only a network of skiff's own (a helper's or a bridge's) has a gateway
+    // to the host: say so now, not at every start.
+    bool own_network = s.network != "none" && s.network != "host" && s.network.rfind("ns:", 0) != 0 &&
+                       s.network.rfind("container:", 0) != 0;
+    for (auto& h : s.add_hosts)
+        if (!own_network && h.ends_with(":host-gateway"))
+            throw Error("invalid --add-host " + validate::shown(h) + ": host-gateway needs a private network, not --network " +
+                        s.network + " (no host address to map)");
     // run's own flags, checked before the container is made (create has none).
     if (auto keys = a.opt("detach-keys")) container::parse_detach_keys(*keys);
     for (auto& stream : a.list("attach"))

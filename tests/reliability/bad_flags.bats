@@ -70,6 +70,8 @@ busybox:$T200
 --add-host bad busybox
 --add-host db:999.1.1.1 busybox
 --add-host $'a\nb:1.2.3.4' busybox
+--network none --add-host gw:host-gateway busybox
+--network host --add-host gw:host-gateway busybox
 --cap-add BOGUS busybox
 --cap-drop NOPE busybox
 -u nosuchuser busybox
