@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "container/users.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/validate.hpp"
@@ -207,4 +208,22 @@ TEST_CASE("parse_ram_bytes refuses malformed and overflowing sizes", "[validate]
         CHECK_THROWS_AS(str::parse_ram_bytes(b), Error);
     CHECK(str::parse_ram_bytes("8191p") > 0);
     CHECK_THROWS_AS(str::parse_ram_bytes("8192p"), Error);
+}
+
+TEST_CASE("resolve_user_in: names from an image's files, IDs never truncated", "[validate]") {
+    const std::string passwd = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nbad:x:abc:1::/:/bin/sh\n";
+    const std::string group = "root:x:0:\nstaff:x:50:app\n";
+    auto u = container::resolve_user_in(passwd, group, "app", {});
+    CHECK(u.uid == 1000);
+    CHECK(u.gid == 1000);
+    CHECK(u.home == "/home/app");
+    CHECK(u.additional_gids == std::vector<gid_t>{50});
+    CHECK(container::resolve_user_in(passwd, group, "4294967294", {}).uid == 4294967294u);
+    CHECK(refusal([&] { container::resolve_user_in(passwd, group, "nosuchuser", {}); }) ==
+          "unable to find user nosuchuser: no matching entries in passwd file");
+    CHECK_THROWS_AS(container::resolve_user_in(passwd, group, "0:nosuchgroup", {}), Error);
+    CHECK_THROWS_AS(container::resolve_user_in(passwd, group, "", {"nosuchgroup"}), Error);
+    CHECK_THROWS_AS(container::resolve_user_in(passwd, group, "99999999999", {}), Error);
+    // A malformed image file is an error, not a crash.
+    CHECK_THROWS_AS(container::resolve_user_in(passwd, group, "bad", {}), Error);
 }
