@@ -353,6 +353,10 @@ void mount_cgroup(const RootfsContext& ctx, int rootfd, const Mount& m, const Mo
     b.bind = true;
     b.recursive = false;  // nothing mounted below a cgroup directory belongs in the view
     b.propagation = 0;
+    // A bind keeps its source's atime mode: in a user namespace the host's
+    // is locked, and changing it would fail.
+    b.attr_set &= ~static_cast<uint64_t>(MOUNT_ATTR__ATIME);
+    b.attr_clr &= ~static_cast<uint64_t>(MOUNT_ATTR__ATIME);
     if (!ctx.cgroup_dirs.empty() && host_is_pure_v2()) {
         if (ctx.own_cgroupns) {
             if (ctx.before_cgroup_mount) ctx.before_cgroup_mount();
