@@ -45,7 +45,14 @@ fi
 # be able to reach the binary even when the checkout lives under /root.
 stage=$(mktemp -d /tmp/skiff-tests.XXXXXX)
 chmod 0755 "$stage"
-trap 'rm -rf "$stage"' EXIT
+# A small file system the reliability suite fills (tests/reliability/
+# enospc.bats): only root can mount it, for the rootless run too.
+smallfs=$stage/smallfs
+cleanup() {
+    umount "$smallfs" 2>/dev/null
+    rm -rf "$stage"
+}
+trap cleanup EXIT
 mkdir -p "$stage/build" "$stage/tests"
 cp "$build/skiff" "$stage/build/skiff"
 ln -s skiff "$stage/build/skiff-runtime"
@@ -89,8 +96,13 @@ if [ "$(id -u)" = 0 ]; then
         rt=/run/user/$uid
         mkdir -p "$rt" && chown "$test_user:" "$rt" && chmod 0700 "$rt"
         home=$(getent passwd "$test_user" | cut -d: -f6)
+        mkdir -p "$smallfs" && mount -t tmpfs -o size=64m,mode=0700 tmpfs "$smallfs" && chown "$test_user:" "$smallfs" &&
+            export SKIFF_TEST_SMALLFS=$smallfs
         run_bats rootless runuser -u "$test_user" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME="$home" USER="$test_user" XDG_RUNTIME_DIR="$rt" TMPDIR=/tmp BATS_TEST_TIMEOUT="$BATS_TEST_TIMEOUT"
+            HOME="$home" USER="$test_user" XDG_RUNTIME_DIR="$rt" TMPDIR=/tmp BATS_TEST_TIMEOUT="$BATS_TEST_TIMEOUT" \
+            ${SKIFF_TEST_SMALLFS:+SKIFF_TEST_SMALLFS="$SKIFF_TEST_SMALLFS"}
+        umount "$smallfs" 2>/dev/null
+        unset SKIFF_TEST_SMALLFS
     else
         echo "not ok - rootless tests need the user $test_user (created by .ci/run)"
         failed=$((failed + 1))

@@ -68,6 +68,7 @@ private:
     void finish(int status);
     bool should_restart(int status);
     void remove_container();
+    void record_exit(int status);
     void deliver_signal(int sig);
 
     MonitorConfig cfg_;
@@ -295,7 +296,11 @@ void Monitor::remove_container() {
         lock.release_and_remove();
         return;
     }
-    records_.remove(cfg_.container.id);
+    try {
+        records_.remove(cfg_.container.id);
+    } catch (const state::DiskFull&) {
+        records_.remove(cfg_.container.id);  // with the reserve's room
+    }
     remove_anonymous_volumes(db_, cfg_.volumes, cfg_.container.id);
     ::umount2(cfg_.paths.rootfs().c_str(), MNT_DETACH);
     try {
@@ -352,7 +357,24 @@ void Monitor::finish(int status) {
     net_->end();
     if (cfg_.container.spec.pid == "host") kill_orphans();
     fs::write_volatile(cfg_.paths.exit_file(), std::to_string(status) + "\n");
-    records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
+    record_exit(status);
+}
+
+// A full disk must not lose an exit: the database frees its reserve when a
+// write finds no room, so the first retry usually succeeds; after that the
+// monitor waits for space, and the exit file tells commands meanwhile.
+void Monitor::record_exit(int status) {
+    for (int attempt = 0, delay_s = 1;; ++attempt) {
+        try {
+            records_.set_exited(cfg_.container.id, status, timeutil::now_ns());
+            return;
+        } catch (const state::DiskFull& e) {
+            if (attempt == 1) std::fprintf(stderr, "WARNING: recording the exit of %s: %s; trying again until there is room\n", cfg_.container.id.c_str(), e.what());
+            if (attempt == 0) continue;
+            std::this_thread::sleep_for(std::chrono::seconds(delay_s));
+            delay_s = std::min(delay_s * 2, 30);
+        }
+    }
 }
 
 int Monitor::run() {
@@ -390,7 +412,7 @@ int Monitor::supervise(bool resumed) {
             } catch (const Error& e) {
                 relay_.tell_all(std::string("error ") + e.what());
                 net_->release();
-                records_.set_exited(cfg_.container.id, kExitCannotInvoke, timeutil::now_ns());
+                record_exit(kExitCannotInvoke);
                 fs::write_volatile(cfg_.paths.exit_file(), std::to_string(kExitCannotInvoke) + "\n");
                 if (cfg_.container.spec.remove) remove_container();
                 return kExitEngine;

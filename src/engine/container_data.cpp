@@ -7,6 +7,7 @@
 
 #include <exception>
 #include <set>
+#include <atomic>
 #include <thread>
 
 #include "container/bundle.hpp"
@@ -40,6 +41,10 @@ image::UnpackedLayer unpack_stream(image::Store& store, const std::function<void
     UniqueFd r(fds[0]), w(fds[1]);
     ::fcntl(w.get(), F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; a smaller pipe works too
     std::exception_ptr failed;
+    // Whoever failed first has the cause: a reader that gave up (no space
+    // left on device) leaves the writer a mere broken pipe.
+    std::atomic<bool> reader_gave_up{false};
+    bool writer_failed_first = false;
     std::thread writer([&] {
         // The reader may give up early: EPIPE, not a process-killing SIGPIPE.
         sigset_t pipe_set;
@@ -50,6 +55,7 @@ image::UnpackedLayer unpack_stream(image::Store& store, const std::function<void
             produce(layers::fd_writer(w.get()));
         } catch (...) {
             failed = std::current_exception();
+            writer_failed_first = !reader_gave_up.load();
         }
         w.reset();
     });
@@ -57,9 +63,10 @@ image::UnpackedLayer unpack_stream(image::Store& store, const std::function<void
     try {
         u = image::unpack_layer(store, layers::fd_reader(r.get()));
     } catch (...) {
+        reader_gave_up = true;
         r.reset();
         writer.join();
-        if (failed) std::rethrow_exception(failed);
+        if (failed && writer_failed_first) std::rethrow_exception(failed);
         throw;
     }
     writer.join();

@@ -374,7 +374,19 @@ Container refresh(Engine& e, const Container& c) {
         why = same_boot ? "its monitor (pid " + std::to_string(c.monitor_pid) +
                               ") was killed: the container was killed with it"
                         : "the host restarted while it ran";
-    records(e).set_exited(c.id, code.value_or(same_boot ? 128 + SIGKILL : 255), timeutil::now_ns(), why);
+    int exit_code = code.value_or(same_boot ? 128 + SIGKILL : 255);
+    try {
+        records(e).set_exited(c.id, exit_code, timeutil::now_ns(), why);
+    } catch (const state::DiskFull&) {
+        // Read-only commands work on a full disk: what we know is shown,
+        // and recorded by the first command that has room.
+        Container shown = *fresh;
+        shown.state = "exited";
+        shown.exit_code = exit_code;
+        shown.error = why;
+        shown.pid = shown.monitor_pid = 0;
+        return shown;
+    }
     if (auto exited = records(e).get(c.id)) return *exited;
     throw NotFound("no such container: " + c.id);
 }

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace skiff::state {
 
@@ -100,10 +102,39 @@ void make_private(const std::string& path) {
         if (::chmod((path + suffix).c_str(), 0600) < 0 && errno != ENOENT) throw_errno("chmod " + path + suffix);
 }
 
+// A full file system must not lock the user out: removing containers,
+// images and volumes writes to the database (a few pages of its WAL). A
+// reserve file beside it is freed whenever the file system is nearly full,
+// and made again once there is room.
+constexpr off_t kReserveBytes = 8 << 20;
+constexpr uint64_t kLowWater = 4 << 20;
+
+void keep_reserve(const std::string& db_path) {
+    if (db_path.empty() || db_path[0] == ':') return;
+    std::string reserve = db_path + "-reserve";
+    struct statvfs vfs;
+    if (::statvfs(fs::dirname(db_path).c_str(), &vfs) < 0) return;
+    uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    if (free_bytes < kLowWater) {
+        ::unlink(reserve.c_str());
+        return;
+    }
+    if (free_bytes < kLowWater + 2 * static_cast<uint64_t>(kReserveBytes) || ::access(reserve.c_str(), F_OK) == 0)
+        return;
+    int fd = ::open(reserve.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    // Only real blocks are a reserve: a file system without fallocate keeps none.
+    if (::posix_fallocate(fd, 0, kReserveBytes) != 0) ::unlink(reserve.c_str());
+    ::close(fd);
+}
+
 }  // namespace
+
+void release_reserve(const std::string& db_path) { ::unlink((db_path + "-reserve").c_str()); }
 
 Database::Database(const std::string& path) : path_(path) {
     make_private(path);
+    keep_reserve(path);
     int rc = sqlite3_open_v2(path.c_str(), &db_,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -123,7 +154,14 @@ Database::Database(const std::string& path) : path_(path) {
 Database::~Database() { sqlite3_close_v2(db_); }
 
 void Database::fail(const std::string& what) const {
+    if (sqlite3_errcode(db_) == SQLITE_FULL) full();
     throw Error("state database " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+void Database::full() const {
+    // The next try (a retry, the next command) has the reserve's room.
+    release_reserve(path_);
+    throw DiskFull("state database " + path_ + ": no space left on device");
 }
 
 void Database::exec(std::string_view sql) {
@@ -132,6 +170,7 @@ void Database::exec(std::string_view sql) {
     if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
+        if (sqlite3_errcode(db_) == SQLITE_FULL) full();
         throw Error("state database " + path_ + ": " + msg);
     }
 }

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/error.hpp"
+
 namespace skiff::state {
 
 class Database;
@@ -47,6 +49,16 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
+// A write the file system had no room for (SQLITE_FULL). The store's
+// reserve is freed when it is raised: trying again has room.
+class DiskFull : public Error {
+public:
+    explicit DiskFull(const std::string& message) : Error(message) {}
+};
+
+// Frees the reserve kept beside the database at `db_path`.
+void release_reserve(const std::string& db_path);
+
 class Database {
 public:
     // Opens (creating when missing) and migrates the schema.
@@ -63,6 +75,7 @@ public:
     [[noreturn]] void fail(const std::string& what) const;
 
 private:
+    [[noreturn]] void full() const;
     void migrate();
     sqlite3* db_ = nullptr;
     std::string path_;
