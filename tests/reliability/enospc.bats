@@ -44,6 +44,7 @@ fill() {
     skiff run -d --name up busybox sleep 1000 >/dev/null
     skiff run --name done busybox true
     skiff volume create v1 >/dev/null
+    skiff commit done doneimg >/dev/null
     fill
     run -0 skiff ps -a --format '{{.Names}} {{.State}}'
     assert_output_contains "up running"
@@ -53,6 +54,7 @@ fill() {
     run -0 skiff logs done
     run -0 skiff volume ls -q
     run -0 skiff rm -f done
+    run -0 skiff rmi doneimg
     run -0 skiff volume rm v1
     run -0 skiff rm -f up
     run -0 skiff system prune -f
