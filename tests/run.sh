@@ -25,6 +25,13 @@ tally() {  # reads TAP on stdin, echoes it, counts it
     done
 }
 
+echo "== include rules"
+if layers_out=$(python3 "$top/tools/check-layers" 2>&1); then
+    echo "ok - $layers_out"; passed=$((passed + 1))
+else
+    printf '%s\n' "$layers_out"; echo "not ok - include rules (tools/check-layers)"; failed=$((failed + 1))
+fi
+
 echo "== unit tests"
 # Catch2 counts test cases in its last line: "All tests passed (N assertions
 # in M test cases)" or "test cases: M | P passed | F failed".
