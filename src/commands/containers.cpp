@@ -132,9 +132,17 @@ engine::Session start_new(engine::Engine& e, const container::Container& c, cons
     }
 }
 
+// Docker's CLI check, before anything is made: -i and -t attached to an
+// input that is no terminal would wait forever for one. Exit 1, as Docker.
+void require_tty_input(const cli::Args& args) {
+    if (args.flag("detach") || !args.flag("interactive") || !args.flag("tty") || ::isatty(0)) return;
+    throw Error("the input device is not a TTY", 1);
+}
+
 int run_cmd(Context& ctx, const cli::Args& args) {
     engine::Engine e(ctx);
     bool detach = args.flag("detach");
+    require_tty_input(args);
     auto c = do_create(e, args);
     std::string keys = args.str("detach-keys", "ctrl-p,ctrl-q");
     if (detach) {
@@ -264,6 +272,7 @@ int exec_cmd(Context& ctx, const cli::Args& args) {
     }
     req.user = args.str("user");
     req.workdir = args.str("workdir");
+    require_tty_input(args);
     req.tty = args.flag("tty");
     req.interactive = args.flag("interactive");
     req.detach = args.flag("detach");
@@ -317,6 +326,7 @@ int prune_cmd(Context& ctx, const cli::Args& args) {
         engine::remove_container(e, c, false);
         std::cout << c.id << "\n";
     }
+    engine::remove_orphaned_container_files(e);
     std::cout << "\nTotal reclaimed space: 0B\n";
     return 0;
 }

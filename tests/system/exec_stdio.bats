@@ -52,3 +52,17 @@ setup() {
     run -0 skiff exec ex sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/cmdline 2>/dev/null | tr "\0" " ")" = "sleep 1000 " ] && readlink $p/fd/1; done; true'
     [[ "$output" == *"/dev/null"* ]]
 }
+
+@test "run -it and exec -it with an input that is no terminal: Docker's error, exit 1, nothing made" {
+    run -1 bash -c "echo 'echo hi' | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' run -it --rm busybox sh"
+    [ "$output" = "Error: the input device is not a TTY" ]
+    run -0 skiff ps -aq
+    [ "$output" = "$(skiff inspect --format '{{.Id}}' ex | cut -c1-12)" ]
+    run -1 bash -c "echo true | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' exec -it ex sh"
+    [ "$output" = "Error: the input device is not a TTY" ]
+    # -t alone, or -i alone, on a non-terminal still works.
+    run -0 bash -c "echo 'echo hi' | '$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' run -i --rm busybox sh"
+    [ "$output" = hi ]
+    run -0 bash -c "'$SKIFF' --root '$SKIFF_ROOT' --runroot '$SKIFF_RUNROOT' run -t --rm busybox echo tty </dev/null"
+    [[ "$output" == tty* ]]
+}
