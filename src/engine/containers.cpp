@@ -70,10 +70,23 @@ std::optional<int> read_exit_file(const std::string& path) {
     }
 }
 
+// A container's monitor and init start before (or as) the record says it
+// started; a process under a recorded pid that started later is another
+// one that reuses the pid, and is never ours to trust or to kill.
+bool alive_since(pid_t pid, int64_t started_at) {
+    if (!alive(pid)) return false;
+    auto start = process_start_ns(pid);
+    // The computed start is early by the boot time's lost fraction, never
+    // late; the slack covers an init created just after its recorded start.
+    constexpr int64_t kSlack = 1'000'000'000LL;
+    return start && (started_at <= 0 || *start <= started_at + kSlack);
+}
+
 // Kills a leftover container init whose monitor is gone. The process may
 // run as a subordinate ID: join its user namespace (ours) to signal it.
-void kill_orphan(pid_t pid) {
-    if (!alive(pid)) return;
+void kill_orphan(const Container& c) {
+    pid_t pid = c.pid;
+    if (pid <= 0 || !alive_since(pid, c.started_at)) return;
     if (::kill(pid, SIGKILL) == 0) return;
     pid_t child = ::fork();
     if (child == 0) {
@@ -359,10 +372,10 @@ Container refresh(Engine& e, const Container& c) {
     if (!c.running()) return c;
     auto p = cpaths(e, c.id);
     bool same_boot = c.boot_id == host::boot_id();
-    if (same_boot && alive(c.monitor_pid) && fs::exists(p.attach_socket())) return c;
+    if (same_boot && alive_since(c.monitor_pid, c.started_at) && fs::exists(p.attach_socket())) return c;
     // The monitor is gone: the container ended with it (or the host rebooted).
     auto code = read_exit_file(p.exit_file());
-    if (same_boot && c.pid > 0) kill_orphan(c.pid);
+    if (same_boot) kill_orphan(c);
     if (same_boot) net::reap_orphan_network(p.rundir + "/net");
     auto fresh = records(e).get(c.id);
     if (!fresh || !fresh->running()) return fresh ? *fresh : c;
@@ -474,7 +487,7 @@ void remove_container(Engine& e, const Container& c0, bool force) {
         c = refresh(e, *now);
         if (!c.running()) break;
         if (round == 2) {
-            if (c.pid > 0) kill_orphan(c.pid);
+            kill_orphan(c);
             break;
         }
         lock.release();

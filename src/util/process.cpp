@@ -14,9 +14,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 
 extern char** environ;
 
@@ -179,6 +181,36 @@ ProcessResult run_capture(const std::vector<std::string>& argv, const std::optio
     }
     res.status = child.wait();
     return res;
+}
+
+namespace {
+
+int64_t boot_time_s() {
+    static const int64_t btime = [] {
+        auto text = fs::read_file_if_exists("/proc/stat").value_or("");
+        auto at = text.find("\nbtime ");
+        return at == std::string::npos ? int64_t{0} : std::strtoll(text.c_str() + at + 7, nullptr, 10);
+    }();
+    return btime;
+}
+
+}  // namespace
+
+std::optional<int64_t> process_start_ns(pid_t pid) {
+    auto stat = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return std::nullopt;
+    // "pid (comm) state …": comm may hold spaces and parentheses; starttime
+    // is the 22nd field, the 20th after the comm.
+    size_t close = stat->rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream rest(stat->substr(close + 2));
+    std::string field;
+    for (int i = 0; i < 20 && rest >> field; ++i) {
+    }
+    if (!rest) return std::nullopt;
+    long ticks_per_s = ::sysconf(_SC_CLK_TCK);
+    int64_t ticks = std::strtoll(field.c_str(), nullptr, 10);
+    return boot_time_s() * 1'000'000'000LL + ticks * (1'000'000'000LL / (ticks_per_s > 0 ? ticks_per_s : 100));
 }
 
 }  // namespace skiff

@@ -58,4 +58,9 @@ std::string self_exe();
 // Shell-form status from a waitpid status.
 int shell_status(int wstatus);
 
+// When process `pid` started, in ns since the epoch (to about a second:
+// the boot time is known in whole seconds); nullopt when it is gone. A pid
+// recorded long ago may name another process by now: compare its start.
+std::optional<int64_t> process_start_ns(pid_t pid);
+
 }  // namespace skiff

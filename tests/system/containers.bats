@@ -435,6 +435,34 @@ setup() {
     skiff rm -f orphan >/dev/null
 }
 
+@test "a recorded pid that another process reuses is neither trusted nor killed" {
+    is_rootless && skip "needs root to choose the next pid (ns_last_pid)"
+    [ -w /proc/sys/kernel/ns_last_pid ] || skip "no ns_last_pid here"
+    skiff run -d --name victim busybox sleep 1000 >/dev/null
+    pid=$(skiff inspect --format '{{.State.Pid}}' victim)
+    mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+    # A pid is reused by a process that starts later: more than skiff's
+    # one-second slack later.
+    sleep 1.5
+    kill -9 "$mon"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    # Two unrelated processes take the monitor's and the container's pids.
+    echo $((mon - 1)) > /proc/sys/kernel/ns_last_pid
+    sleep 1000 3>&- & m2=$!
+    echo $((pid - 1)) > /proc/sys/kernel/ns_last_pid
+    sleep 1000 3>&- & p2=$!
+    if [ "$m2" != "$mon" ] || [ "$p2" != "$pid" ]; then
+        kill "$m2" "$p2"
+        skip "another process took the pid first"
+    fi
+    run -0 skiff ps -a --format '{{.Names}} {{.State}}'
+    alive=0
+    kill -0 "$m2" && kill -0 "$p2" && alive=1
+    kill "$m2" "$p2" 2>/dev/null || true
+    [ "$output" = "victim exited" ]
+    [ "$alive" = 1 ]
+}
+
 @test "rm -f of --rm containers removes each of them, no crash" {
     for n in rma rmb rmc; do skiff run -d --rm --name $n busybox sleep 1000 >/dev/null; done
     run -0 skiff rm -f rma rmb rmc

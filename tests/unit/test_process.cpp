@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "util/process.hpp"
+#include "util/timeutil.hpp"
 
 namespace {
 
@@ -28,4 +29,14 @@ TEST_CASE("close_fds_except keeps exactly the listed descriptors", "[process]") 
     REQUIRE(::waitpid(pid, &st, 0) == pid);
     CHECK(WIFEXITED(st));
     CHECK(WEXITSTATUS(st) == 0);
+}
+
+TEST_CASE("process_start_ns: this process started moments ago; a gone one has no start") {
+    auto start = skiff::process_start_ns(::getpid());
+    REQUIRE(start);
+    int64_t now = skiff::timeutil::now_ns();
+    // The boot time is in whole seconds; this test process is young.
+    CHECK(*start <= now + 2'000'000'000LL);
+    CHECK(*start > now - 600'000'000'000LL);
+    CHECK_FALSE(skiff::process_start_ns(0x3fffffff));
 }
