@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <thread>
 
 #include "container/bundle.hpp"
@@ -509,6 +511,36 @@ void remove_container(Engine& e, const Container& c0, bool force) {
     fs::remove_all(p.userdata);
     fs::remove_all(p.rundir);
     lock.release_and_remove();
+}
+
+void remove_orphaned_container_files(Engine& e) {
+    std::set<std::string> ids;
+    for (const auto& dir : {e.paths().containers_dir(), e.paths().run_containers_dir()}) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            std::string name = entry.path().filename().string();
+            if (name.ends_with(".lock")) name.resize(name.size() - 5);
+            if (name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos) ids.insert(name);
+        }
+    }
+    for (const auto& id : ids) {
+        if (records(e).get(id)) continue;
+        // Under the lock, and only if the record is still missing then: a
+        // create holds it from before its record is written until its
+        // directories are made.
+        FileLock lock = lock_container(e, id);
+        if (records(e).get(id)) continue;
+        auto p = cpaths(e, id);
+        try {
+            fs::remove_all(p.userdata);
+            fs::remove_all(p.rundir);
+        } catch (const Error& err) {
+            std::fprintf(stderr, "WARNING: removing what is left of container %s: %s\n", id.substr(0, 12).c_str(),
+                         err.what());
+            continue;
+        }
+        lock.release_and_remove();
+    }
 }
 
 int wait_container(Engine& e, const std::string& id, const std::string& condition) {

@@ -60,6 +60,11 @@ void stop_container(Engine& e, const container::Container& c, int timeout, int s
 // monitor removes its record as it exits).
 bool still_running(Engine& e, const std::string& id);
 void remove_container(Engine& e, const container::Container& c, bool force);
+// What a command killed between its steps leaves of a container that has
+// no record: its directories and lock file (a create killed before its
+// record was written, an rm killed after removing it). Run by the prunes,
+// in the storage namespace.
+void remove_orphaned_container_files(Engine& e);
 // Waits until the container is not running; returns its exit code.
 int wait_container(Engine& e, const std::string& id, const std::string& condition);
 

@@ -212,6 +212,7 @@ SystemPruneReport prune_system(Engine& e, const SystemPruneOptions& o) {
         report.containers.push_back(c.id);
         report.reclaimed += size;
     }
+    remove_orphaned_container_files(e);
     // Docker's order: networks after the containers that might hold them.
     report.networks = prune_networks(e, o.filters);
     if (o.volumes) {
