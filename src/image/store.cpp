@@ -358,6 +358,23 @@ void Store::collect_garbage() {
     sweep_temp();
 }
 
+namespace {
+
+// Gone, or a zombie no one has reaped yet (a killed command's child waits
+// for init to reap it) with no thread left: it writes nothing more.
+bool process_gone(pid_t pid) {
+    if (::kill(pid, 0) < 0 && errno == ESRCH) return true;
+    std::string dir = "/proc/" + std::to_string(pid);
+    auto stat = fs::read_file_if_exists(dir + "/stat");
+    if (!stat) return true;
+    size_t close = stat->rfind(')');  // "pid (comm) state …"
+    if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z') return false;
+    auto status = fs::read_file_if_exists(dir + "/status");
+    return !status || status->find("\nThreads:\t1\n") != std::string::npos;
+}
+
+}  // namespace
+
 void Store::sweep_temp() {
     // Scratch dirs are named PREFIX-PID-XXXXXX: those whose process is gone
     // are debris of a killed command.
@@ -369,7 +386,7 @@ void Store::sweep_temp() {
         auto parts = str::split(n, '-');
         if (parts.size() < 3) continue;
         pid_t pid = static_cast<pid_t>(std::atol(parts[parts.size() - 2].c_str()));
-        if (pid > 0 && ::kill(pid, 0) < 0 && errno == ESRCH) stale.push_back(n);
+        if (pid > 0 && process_gone(pid)) stale.push_back(n);
     }
     ::closedir(d);
     for (auto& n : stale) fs::remove_all(paths_.tmp_dir() + "/" + n);
