@@ -40,8 +40,17 @@ void freeze(Engine& e, const container::Container& c, bool frozen) {
 void pause_container(Engine& e, const container::Container& c) {
     if (c.state == "paused") throw Error("container " + short_id(c) + " is already paused");
     if (c.state != "running") throw Error("container " + short_id(c) + " is not running: can only pause running containers");
-    freeze(e, c, true);
+    // Recorded first: a pause killed between the two steps leaves a record
+    // that says paused for a container that runs (unpause, stop and rm
+    // thaw it, a no-op), never a frozen one recorded as running, which
+    // nothing would thaw and rm -f could not kill (a commit killed -9).
     container::Records(e.db()).set_state(c.id, "paused");
+    try {
+        freeze(e, c, true);
+    } catch (...) {
+        container::Records(e.db()).set_state(c.id, "running");
+        throw;
+    }
 }
 
 void unpause_container(Engine& e, const container::Container& c) {

@@ -38,8 +38,20 @@ setup() {
 }
 
 teardown() {
-    # Anything a failed check left running must not outlive the test.
+    # Anything a failed check left running must not outlive the test: a
+    # container left frozen (cgroup v1 freezer, as root) is thawed so that
+    # its SIGKILL lands.
     pkill -KILL -f -- "$MARK" 2>/dev/null || true
+    local f pid
+    for f in /sys/fs/cgroup/freezer/skiff/*/freezer.state; do
+        [ -w "$f" ] && [ "$(cat "$f" 2>/dev/null)" != THAWED ] || continue
+        for pid in $(cat "${f%/*}/cgroup.procs" 2>/dev/null); do
+            if grep -qsF -- "$MARK" "/proc/$pid/cmdline"; then
+                echo THAWED >"$f" 2>/dev/null || true
+                break
+            fi
+        done
+    done
     "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" rm -af >/dev/null 2>&1 || true
     if is_rootless; then
         "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" unshare rm -rf "$STORE" 2>/dev/null || true
@@ -364,4 +376,28 @@ time.sleep(60)
     [ ! -e "$SKIFF_ROOT/tmp/layer-$zombie-AbCdEf" ]
     [ ! -e "$SKIFF_ROOT/tmp/layer-$zombie-AbCdEf.blob" ]
     [ -d "$SKIFF_ROOT/tmp/layer-$live-GhIjKl" ]
+}
+
+# commit pauses a running container. Killed between freezing it and
+# recording it paused, it left a frozen container recorded as running:
+# rm -f did not thaw it, its SIGKILL stayed pending, and rm -af removed
+# the record and left the monitor, the frozen processes and their mounts.
+@test "kill -9 of commit while it pauses: rm -f still ends the container" {
+    is_rootless && skip "rootless containers have no freezer here"
+    load_busybox >/dev/null
+    local pt call k rc i
+    for pt in "pwrite64 1" "pwrite64 2" "write 1" "write 2"; do
+        read -r call k <<<"$pt"
+        skiff run -d --name src busybox sh -c "sleep 1000; : $MARK" >/dev/null
+        rc=0
+        (strace -qq -o /dev/null -e trace="$call" -e inject="$call:signal=SIGKILL:when=$k" -- \
+            "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" commit src frozen; exit $?) 2>/dev/null || rc=$?
+        [ "$rc" -eq 137 ]
+        run -0 skiff rm -f src
+        for i in $(seq 1 50); do pgrep -f -- "$MARK" >/dev/null || break; sleep 0.1; done
+        if pgrep -f -- "$MARK" >/dev/null; then
+            echo "commit killed at $call #$k: the container outlived rm -f" >&2
+            return 1
+        fi
+    done
 }
