@@ -14,7 +14,7 @@ packages=(
     # run time helpers
     uidmap fuse-overlayfs passt slirp4netns iproute2 nftables
     # tests
-    bats jq busybox-static file tmux docker-registry openssl curl runc skopeo hyperfine man-db python3 podman
+    bats jq busybox-static file tmux strace docker-registry openssl curl runc skopeo hyperfine man-db python3 podman
     # bench only
     debootstrap iperf3
 )
